@@ -1,0 +1,53 @@
+// Central: the origin node. Owns the event loop's servers (RTMP, HTTP-FLV, admin), the stream
+// hub and the domain table, and the periodic tick that ends streams whose publisher did not
+// come back. Built from a validated CentralConfig; runs on one thread (its loop).
+#pragma once
+
+#include <memory>
+
+#include "central/central_config.h"
+#include "lib/auth/domain_table.h"
+#include "lib/live/stream_hub.h"
+#include "lib/net/event_loop.h"
+#include "lib/net/flv_server.h"
+#include "lib/net/http_server.h"
+#include "lib/net/live_server.h"
+#include "lib/net/rtmp_server.h"
+
+namespace cdn::central {
+
+class CentralPolicy;
+
+class Central {
+ public:
+  Central(net::EventLoop* loop, CentralConfig config);
+  ~Central();
+
+  base::Status Start();
+  // Begins a drain: /healthz says draining (503); existing clients go on.
+  void Drain() { draining_ = true; }
+  void Shutdown();
+
+  uint16_t rtmp_port() const { return rtmp_->port(); }
+  uint16_t http_port() const { return flv_->port(); }
+  uint16_t admin_port() const { return admin_ ? admin_->port() : 0; }
+
+ private:
+  void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
+  std::string HealthJson() const;
+  std::string Metrics() const;
+  std::string StreamsJson() const;
+
+  net::EventLoop* loop_;
+  CentralConfig config_;
+  std::unique_ptr<CentralPolicy> policy_;
+  live::StreamHub hub_;
+  net::LiveStats stats_;
+  std::unique_ptr<net::RtmpServer> rtmp_;
+  std::unique_ptr<net::FlvServer> flv_;
+  std::unique_ptr<net::HttpServer> admin_;
+  net::Timer tick_;
+  bool draining_ = false;
+};
+
+}  // namespace cdn::central

@@ -1,0 +1,204 @@
+#include "lib/net/http_server.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include <cstring>
+
+#include "lib/net/tcp_connection.h"
+
+namespace cdn::net {
+
+const char* HttpReason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 416: return "Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+  }
+}
+
+HttpExchange::HttpExchange(struct evhttp_request* req) : req_(req), alive_(std::make_shared<bool>(true)) {
+  switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_GET: method_ = "GET"; break;
+    case EVHTTP_REQ_HEAD: method_ = "HEAD"; break;
+    case EVHTTP_REQ_POST: method_ = "POST"; break;
+    case EVHTTP_REQ_PUT: method_ = "PUT"; break;
+    case EVHTTP_REQ_DELETE: method_ = "DELETE"; break;
+    case EVHTTP_REQ_OPTIONS: method_ = "OPTIONS"; break;
+    case EVHTTP_REQ_PATCH: method_ = "PATCH"; break;
+    default: method_ = "OTHER"; break;
+  }
+  const char* uri = evhttp_request_get_uri(req);
+  std::string_view u = uri ? uri : "/";
+  size_t q = u.find('?');
+  path_ = std::string(u.substr(0, q));
+  if (q != std::string_view::npos) query_ = std::string(u.substr(q + 1));
+  conn_ = evhttp_request_get_connection(req);
+  if (conn_) {
+    char* addr = nullptr;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(conn_, &addr, &port);
+    peer_ = std::string(addr ? addr : "?") + ":" + std::to_string(port);
+    // Know when the client leaves before we answer (a play waiting for its stream).
+    evhttp_connection_set_closecb(conn_, &HttpExchange::OnConnClosed, this);
+  }
+}
+
+HttpExchange::~HttpExchange() {
+  *alive_ = false;
+  if (gone_) return;
+  if (streaming_) {
+    EndStream();
+  } else if (!replied_) {
+    Reply(500, "text/plain", "internal error: request dropped\n");
+  }
+}
+
+std::string HttpExchange::header(std::string_view name) const {
+  if (gone_) return "";
+  const char* v = evhttp_find_header(evhttp_request_get_input_headers(req_), std::string(name).c_str());
+  return v ? v : "";
+}
+
+std::string HttpExchange::body() const {
+  if (gone_) return "";
+  struct evbuffer* b = evhttp_request_get_input_buffer(req_);
+  size_t n = evbuffer_get_length(b);
+  std::string out(n, '\0');
+  evbuffer_copyout(b, out.data(), n);
+  return out;
+}
+
+void HttpExchange::AddHeaders(std::string_view content_type, const Headers& headers) {
+  struct evkeyvalq* out = evhttp_request_get_output_headers(req_);
+  if (!content_type.empty()) evhttp_add_header(out, "Content-Type", std::string(content_type).c_str());
+  evhttp_add_header(out, "Server", "LiveCDN");
+  for (const auto& [k, v] : headers) evhttp_add_header(out, k.c_str(), v.c_str());
+}
+
+void HttpExchange::Reply(int status, std::string_view content_type, std::string_view body, const Headers& headers) {
+  if (replied_ || gone_) return;
+  replied_ = true;
+  if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+  AddHeaders(content_type, headers);
+  struct evbuffer* b = evbuffer_new();
+  if (method_ != "HEAD") evbuffer_add(b, body.data(), body.size());
+  else evhttp_add_header(evhttp_request_get_output_headers(req_), "Content-Length", std::to_string(body.size()).c_str());
+  bytes_sent_ += body.size();
+  evhttp_send_reply(req_, status, HttpReason(status), b);
+  evbuffer_free(b);
+  gone_ = true;  // evhttp owns and frees the request now
+}
+
+void HttpExchange::StartStream(int status, std::string_view content_type, const Headers& headers) {
+  if (replied_ || gone_) return;
+  replied_ = true;
+  streaming_ = true;
+  AddHeaders(content_type, headers);
+  evhttp_send_reply_start(req_, status, HttpReason(status));
+}
+
+void HttpExchange::SendShared(const base::SharedBytes& bytes) {
+  if (!streaming_ || gone_ || !bytes || bytes->empty()) return;
+  struct evbuffer* b = evbuffer_new();
+  auto* hold = new base::SharedBytes(bytes);
+  evbuffer_add_reference(
+      b, bytes->data(), bytes->size(), [](const void*, size_t, void* arg) { delete static_cast<base::SharedBytes*>(arg); },
+      hold);
+  bytes_sent_ += bytes->size();
+  evhttp_send_reply_chunk_with_cb(req_, b, &HttpExchange::OnChunkDone, this);
+  evbuffer_free(b);
+}
+
+void HttpExchange::Send(std::string_view bytes) {
+  if (!streaming_ || gone_ || bytes.empty()) return;
+  struct evbuffer* b = evbuffer_new();
+  evbuffer_add(b, bytes.data(), bytes.size());
+  bytes_sent_ += bytes.size();
+  evhttp_send_reply_chunk_with_cb(req_, b, &HttpExchange::OnChunkDone, this);
+  evbuffer_free(b);
+}
+
+void HttpExchange::EndStream() {
+  if (!streaming_ || gone_) return;
+  streaming_ = false;
+  if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+  evhttp_send_reply_end(req_);
+  gone_ = true;  // evhttp owns and frees the request now
+}
+
+size_t HttpExchange::pending_output() const {
+  if (gone_ || !conn_) return 0;
+  struct bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
+  return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+void HttpExchange::OnConnClosed(struct evhttp_connection*, void* arg) {
+  auto* self = static_cast<HttpExchange*>(arg);
+  self->gone_ = true;
+  self->streaming_ = false;
+  if (self->on_close_) {
+    auto cb = self->on_close_;  // may destroy self
+    cb();
+  }
+}
+
+void HttpExchange::OnChunkDone(struct evhttp_connection*, void* arg) {
+  auto* self = static_cast<HttpExchange*>(arg);
+  if (self->gone_ || !self->on_drained_) return;
+  auto cb = self->on_drained_;
+  cb();
+}
+
+base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, const config::HostPort& addr, Handler handler) {
+  std::unique_ptr<HttpServer> s(new HttpServer());
+  s->handler_ = std::move(handler);
+  s->http_ = evhttp_new(loop->base());
+  evhttp_set_allowed_methods(s->http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                           EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+  evhttp_set_max_headers_size(s->http_, 16 * 1024);
+  evhttp_set_max_body_size(s->http_, 1 << 20);
+  evhttp_set_timeout(s->http_, 30);
+  evhttp_set_gencb(s->http_, &HttpServer::OnRequest, s.get());
+  std::string host = addr.host.empty() ? "0.0.0.0" : addr.host;
+  if (host == "localhost") host = "127.0.0.1";
+  struct evhttp_bound_socket* bs = evhttp_bind_socket_with_handle(s->http_, host.c_str(), addr.port);
+  if (!bs) return base::Status::Io("cannot listen on " + addr.ToString() + ": " + strerror(errno));
+  sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  getsockname(evhttp_bound_socket_get_fd(bs), reinterpret_cast<sockaddr*>(&bound), &blen);
+  s->port_ = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                              : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  return s;
+}
+
+HttpServer::~HttpServer() {
+  if (http_) evhttp_free(http_);
+}
+
+void HttpServer::OnRequest(struct evhttp_request* req, void* arg) {
+  auto* self = static_cast<HttpServer*>(arg);
+  self->handler_(std::make_unique<HttpExchange>(req));
+}
+
+}  // namespace cdn::net

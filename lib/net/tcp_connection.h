@@ -1,0 +1,91 @@
+// TcpListener and TcpConnection: libevent bufferevents for stream protocols (RTMP). The
+// connection reads into its delegate without copying where it can, writes owned bytes or
+// shared payloads by reference (refcount held until the kernel took them), and reports when
+// its output drains below a low watermark (for pull-based fan-out). Single-threaded: a
+// connection lives on the loop that accepted it. Never delete a connection inside its own
+// callback: Close() and let the owner free it from a deferred call.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lib/base/bytes.h"
+#include "lib/base/status.h"
+#include "lib/config/values.h"
+#include "lib/net/event_loop.h"
+
+struct bufferevent;
+struct evconnlistener;
+
+namespace cdn::net {
+
+// Resolves "host" (numeric) + port into a sockaddr; hostnames need the c-ares resolver.
+base::Status MakeSockaddr(const config::HostPort& hp, sockaddr_storage* out, socklen_t* len);
+std::string SockaddrToString(const sockaddr* sa);
+
+class TcpConnection {
+ public:
+  class Delegate {
+   public:
+    virtual ~Delegate() = default;
+    // New bytes; the delegate consumes them all (buffering what it must).
+    virtual void OnData(std::string_view data) = 0;
+    // Output fell to or below the low watermark.
+    virtual void OnWritable() {}
+    // Peer closed, error, or timeout. The connection is closed when this runs.
+    virtual void OnClosed(std::string_view reason) = 0;
+  };
+
+  TcpConnection(EventLoop* loop, int fd, std::string peer);
+  ~TcpConnection();
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  void Start(Delegate* delegate, size_t low_watermark);
+  void Write(std::string_view bytes);
+  void WriteShared(const base::SharedBytes& bytes);
+  size_t pending_output() const;
+  // Closes once output is flushed (or at once when `flush` is false). OnClosed follows.
+  void Close(bool flush = true);
+  bool closed() const { return closed_; }
+  const std::string& peer() const { return peer_; }
+  void SetReadTimeout(int64_t ms);
+  uint64_t bytes_sent() const { return bytes_sent_; }
+  void PauseReading(bool pause);
+
+ private:
+  static void OnRead(struct bufferevent* bev, void* arg);
+  static void OnWrite(struct bufferevent* bev, void* arg);
+  static void OnEvent(struct bufferevent* bev, short what, void* arg);
+  void Finish(std::string_view reason);
+
+  EventLoop* loop_;
+  struct bufferevent* bev_;
+  std::string peer_;
+  Delegate* delegate_ = nullptr;
+  bool closed_ = false;
+  bool closing_ = false;
+  uint64_t bytes_sent_ = 0;
+};
+
+class TcpListener {
+ public:
+  using AcceptFn = std::function<void(int fd, const sockaddr* addr)>;
+  static base::Result<std::unique_ptr<TcpListener>> Listen(EventLoop* loop, const config::HostPort& addr, AcceptFn fn);
+  ~TcpListener();
+  uint16_t port() const { return port_; }
+
+ private:
+  TcpListener() = default;
+  static void OnAccept(struct evconnlistener*, int fd, struct sockaddr* addr, int len, void* arg);
+  struct evconnlistener* listener_ = nullptr;
+  AcceptFn fn_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace cdn::net
