@@ -57,6 +57,7 @@ net::LiveServerOptions ServerOptions(const CentralConfig& c) {
   o.play_wait_ms = c.play_wait_ms;
   o.play_queue_bytes = c.play_queue_bytes;
   o.play_max_skips = c.play_max_skips;
+  o.play_stall_ms = c.play_stall_ms;
   o.handshake_timeout_ms = c.handshake_timeout_ms;
   o.publish_idle_ms = c.publish_idle_ms;
   o.max_message_size = static_cast<uint32_t>(c.max_message_size);

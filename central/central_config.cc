@@ -83,11 +83,12 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "idle_timeout", &c.publish_idle_ms));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "takeover_idle", &c.takeover_idle_ms));
   Node play = root["play"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout"}));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "wait", &c.play_wait_ms));
   CDN_RETURN_IF_ERROR(config::ReadSize(play, "queue", &c.play_queue_bytes));
   if (c.play_queue_bytes < (256 << 10)) return play["queue"].Error("must be at least 256KiB");
   CDN_RETURN_IF_ERROR(config::ReadInt(play, "max_skips", &c.play_max_skips, 1, 1000000));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "stall_timeout", &c.play_stall_ms));
 
   CDN_RETURN_IF_ERROR(config::ReadDomains(root, "domains", &c.domains));
   for (const auto& d : c.domains) {

@@ -43,6 +43,7 @@ struct CentralConfig {
   int64_t play_wait_ms = 5000;          // play.wait: 404 / StreamNotFound after this
   uint64_t play_queue_bytes = 8 << 20;  // play.queue: per-viewer bound
   int64_t play_max_skips = 8;           // play.max_skips: a viewer that keeps falling behind is cut
+  int64_t play_stall_ms = 15000;        // play.stall_timeout: a viewer whose socket takes nothing is cut
   uint64_t max_message_size = 8 << 20;  // rtmp.max_message_size
   int64_t handshake_timeout_ms = 10000; // rtmp.handshake_timeout
   int64_t max_connections = 10000;

@@ -37,6 +37,10 @@ struct NodeBuilder {
         for (const auto& kv : y) {
           std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
           std::string child = path.empty() ? key : path + "." + key;
+          for (const auto& prev : n.map_) {
+            // A repeated key would silently lose one of the values: refuse it.
+            if (prev.first == key) throw YAML::ParserException(kv.first.Mark(), "duplicate key '" + child + "'");
+          }
           n.map_.emplace_back(key, Build(kv.second, child, depth + 1));
         }
         break;

@@ -26,7 +26,10 @@ class FlvViewer : public live::Consumer {
         name_(std::move(name)),
         start_ms_(base::MonoMs()) {
     ex_->set_on_close([this] { Finish("client closed", false); });
-    ex_->set_on_drained([this] { Pump(); });
+    ex_->set_on_drained([this] {
+      last_progress_ms_ = base::MonoMs();
+      Pump();
+    });
   }
   ~FlvViewer() override {
     Detach();
@@ -45,6 +48,7 @@ class FlvViewer : public live::Consumer {
     if (streaming_ || done_) return;
     wait_timer_.Cancel();
     streaming_ = true;
+    last_progress_ms_ = base::MonoMs();
     ++server_->stats_->players;
     ++server_->stats_->play_accepted;
     Headers h = kCors;
@@ -65,6 +69,12 @@ class FlvViewer : public live::Consumer {
         Finish("viewer too slow", true);
         return;
       }
+    }
+    if (ex_->pending_output() >= server_->options_.write_high_watermark &&
+        base::MonoMs() - last_progress_ms_ > server_->options_.play_stall_ms) {
+      ++server_->stats_->slow_viewer_kicks;
+      Finish("viewer too slow: socket stalled", false);
+      return;
     }
     Pump();
   }
@@ -126,6 +136,7 @@ class FlvViewer : public live::Consumer {
   Timer wait_timer_;
   std::string name_;
   int64_t start_ms_;
+  int64_t last_progress_ms_ = 0;
   bool streaming_ = false;
   bool done_ = false;
   bool first_frame_ = false;

@@ -17,6 +17,7 @@ struct LiveServerOptions {
   int64_t play_wait_ms = 5000;
   size_t play_queue_bytes = 8 << 20;
   int64_t play_max_skips = 8;
+  int64_t play_stall_ms = 15000;            // a viewer whose socket takes nothing this long is cut
   size_t write_high_watermark = 512 << 10;  // bytes handed to the socket layer at most
   int64_t handshake_timeout_ms = 10000;
   int64_t publish_idle_ms = 15000;

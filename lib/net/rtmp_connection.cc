@@ -81,7 +81,10 @@ void RtmpConnection::OnData(std::string_view data) {
   }
 }
 
-void RtmpConnection::OnWritable() { Pump(); }
+void RtmpConnection::OnWritable() {
+  last_progress_ms_ = base::MonoMs();
+  Pump();
+}
 
 void RtmpConnection::OnClosed(std::string_view reason) {
   if (!closed_) {
@@ -178,6 +181,7 @@ void RtmpConnection::OnStreamStart() {
   if (playing_ || closed_) return;
   wait_timer_.Cancel();
   playing_ = true;
+  last_progress_ms_ = base::MonoMs();
   ++server_->stats_->players;
   ++server_->stats_->play_accepted;
   session_.AcceptPlay();
@@ -195,6 +199,12 @@ void RtmpConnection::OnPacket(const live::PacketPtr& packet) {
       Close("viewer too slow: fell behind " + std::to_string(queue_.skips()) + " times", false);
       return;
     }
+  }
+  if (tcp_->pending_output() >= server_->options_.write_high_watermark &&
+      base::MonoMs() - last_progress_ms_ > server_->options_.play_stall_ms) {
+    ++server_->stats_->slow_viewer_kicks;
+    Close("viewer too slow: socket stalled for " + std::to_string(base::MonoMs() - last_progress_ms_) + " ms", false);
+    return;
   }
   Pump();
 }

@@ -52,6 +52,7 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
   bool closed_ = false;
   bool counted_first_frame_ = false;
   int64_t play_requested_ms_ = 0;
+  int64_t last_progress_ms_ = 0;  // last time the socket took our output
   live::PacketQueue queue_;
   Timer wait_timer_;
   std::string name_;  // for logs: peer and stream

@@ -9,6 +9,7 @@ namespace cdn::rtmp {
 using base::Status;
 
 Status ChunkReader::Consume(std::string_view in, std::vector<Message>* out) {
+  if (!status_.ok()) return status_;  // errors are final: the chunk stream is out of sync
   bytes_received_ += in.size();
   // Fast path: nothing buffered, parse straight from `in`, buffering only the tail.
   std::string_view data;
@@ -21,7 +22,11 @@ Status ChunkReader::Consume(std::string_view in, std::vector<Message>* out) {
   size_t pos = 0;
   while (pos < data.size()) {
     auto r = ParseOne(data.substr(pos), out);
-    if (!r.ok()) return r.status();
+    if (!r.ok()) {
+      status_ = r.status();
+      buf_.clear();
+      return status_;
+    }
     if (*r == 0) break;
     pos += *r;
   }
@@ -103,6 +108,12 @@ base::Result<size_t> ChunkReader::ParseOne(std::string_view data, std::vector<Me
     }
   }
 
+  // The cap is checked as soon as the header is in, before waiting for (and buffering) up to a
+  // whole chunk of a message that will be refused anyway.
+  if (!st.in_progress && length > limits_.max_message_size)
+    return Status::TooLarge("message of " + std::to_string(length) + " bytes over the cap of " +
+                            std::to_string(limits_.max_message_size));
+
   // Nothing changes until the whole chunk is here: a partial chunk is parsed again later.
   {
     const size_t body = st.in_progress ? std::min<size_t>(chunk_size_, st.length - st.partial.size())
@@ -110,9 +121,6 @@ base::Result<size_t> ChunkReader::ParseOne(std::string_view data, std::vector<Me
     if (r.remaining() < body) return size_t{0};
   }
   if (!st.in_progress) {
-    if (length > limits_.max_message_size)
-      return Status::TooLarge("message of " + std::to_string(length) + " bytes over the cap of " +
-                              std::to_string(limits_.max_message_size));
     // Apply the header to the chunk stream state: this chunk starts a new message.
     if (fmt == 0) {
       st.timestamp = ts_field;

@@ -25,7 +25,9 @@ class ChunkReader {
   explicit ChunkReader(ChunkReaderLimits limits = {}) : limits_(limits) {}
 
   // Parses as many whole chunks as `in` (plus what was buffered) holds and appends finished
-  // messages to *out. Returns an error for protocol violations; the connection must then close.
+  // messages to *out (those completed before an error too). Returns an error for protocol
+  // violations; the connection must then close. Errors are final: every later call returns the
+  // same error and parses nothing.
   base::Status Consume(std::string_view in, std::vector<Message>* out);
 
   uint32_t chunk_size() const { return chunk_size_; }
@@ -51,6 +53,7 @@ class ChunkReader {
   ChunkReaderLimits limits_;
   uint32_t chunk_size_ = kDefaultChunkSize;
   std::string buf_;
+  base::Status status_;  // the first error, returned forever after
   std::unordered_map<uint32_t, StreamState> streams_;
   uint64_t bytes_received_ = 0;
 };

@@ -23,6 +23,7 @@ void BasicHeader(uint8_t fmt, uint32_t csid, std::string* out) {
 
 void ChunkWriter::Encode(uint32_t csid, uint8_t type, uint32_t timestamp, uint32_t stream_id,
                          std::string_view payload, uint32_t chunk_size, std::string* out) {
+  if (chunk_size == 0) chunk_size = kDefaultChunkSize;
   const bool extended = timestamp >= 0xFFFFFF;
   const size_t chunks = payload.empty() ? 1 : (payload.size() + chunk_size - 1) / chunk_size;
   out->reserve(out->size() + payload.size() + 16 + chunks * (extended ? 7 : 3));
@@ -43,11 +44,13 @@ void ChunkWriter::Encode(uint32_t csid, uint8_t type, uint32_t timestamp, uint32
   }
 }
 
-void ChunkWriter::SetChunkSize(uint32_t size, std::string* out) {
+base::Status ChunkWriter::SetChunkSize(uint32_t size, std::string* out) {
+  if (size == 0 || size > kMaxChunkSize) return base::Status::Invalid("bad chunk size " + std::to_string(size));
   std::string p;
   base::PutU32(&p, size);
   Encode(kCsidControl, kMsgSetChunkSize, 0, 0, p, chunk_size_, out);
   chunk_size_ = size;
+  return base::Status::Ok();
 }
 
 void ChunkWriter::WindowAckSize(uint32_t size, std::string* out) {

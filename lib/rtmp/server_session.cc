@@ -235,7 +235,8 @@ void ServerSession::AcceptConnect() {
   connected_ = true;
   ChunkWriter::WindowAckSize(options_.window_ack_size, &out_);
   ChunkWriter::SetPeerBandwidth(options_.peer_bandwidth, 2, &out_);
-  writer_.SetChunkSize(kOutChunkSize, &out_);
+  // kOutChunkSize is a valid constant: this cannot fail.
+  (void)writer_.SetChunkSize(kOutChunkSize, &out_);
   Amf0Properties props;
   props.emplace_back("fmsVer", Amf0Value::String("FMS/3,5,7,7009"));
   props.emplace_back("capabilities", Amf0Value::Number(31));

@@ -212,22 +212,22 @@ domains: [d.example]
 }
 
 TEST_CASE("TC over UDP when the answer does not fit; the full answer over TCP") {
-  std::string yaml = "zone: cdn.test\nanswers: 16\ndomains: [big.example]\nedges:\n";
+  std::string yaml = "zone: cdn.test\nanswers: 16\ndomains: [a-rather-long-customer-domain-name-to-overflow-512.example]\nedges:\n";
   for (int i = 0; i < 16; ++i) {
     yaml += "  - {id: e" + std::to_string(i) + ", address: 192.0.2." + std::to_string(i + 1) +
             ", address6: '2001:db8::" + std::to_string(i + 1) + "', region: r}\n";
   }
   Harness h(yaml);
   // 16 AAAA records of 28+ octets do not fit 512.
-  Message udp = h.Ask("big.example.cdn.test", dns::kTypeAaaa, "198.51.100.1");
+  Message udp = h.Ask("a-rather-long-customer-domain-name-to-overflow-512.example.cdn.test", dns::kTypeAaaa, "198.51.100.1");
   CHECK(udp.tc);
   CHECK(udp.answer.size() < 16);
   CHECK(h.last_size() <= 512);
-  Message tcp = h.Ask("big.example.cdn.test", dns::kTypeAaaa, "198.51.100.1", {}, /*tcp=*/true);
+  Message tcp = h.Ask("a-rather-long-customer-domain-name-to-overflow-512.example.cdn.test", dns::kTypeAaaa, "198.51.100.1", {}, /*tcp=*/true);
   CHECK_FALSE(tcp.tc);
   CHECK(tcp.answer.size() == 16);
   // With EDNS the UDP budget grows and it fits.
-  Message edns = h.Ask("big.example.cdn.test", dns::kTypeAaaa, "198.51.100.1", QueryOptions().Edns(1232));
+  Message edns = h.Ask("a-rather-long-customer-domain-name-to-overflow-512.example.cdn.test", dns::kTypeAaaa, "198.51.100.1", QueryOptions().Edns(1232));
   CHECK_FALSE(edns.tc);
   CHECK(edns.answer.size() == 16);
   CHECK(h.stats().truncated.value() == 1);

@@ -82,7 +82,7 @@ def wait_port(port, host="127.0.0.1", timeout=10):
 class Central:
     """A real central on free ports with a temp config and data dir."""
 
-    def __init__(self, extra_yaml="", domains=True):
+    def __init__(self, extra_yaml="", domains=True, rtmp_extra=""):
         self.dir = tempfile.mkdtemp(prefix="livecdn-central-")
         self.rtmp_port, self.http_port, self.admin_port = free_port(), free_port(), free_port()
         dom = """
@@ -95,7 +95,7 @@ domains:
         self.config = os.path.join(self.dir, "central.yaml")
         with open(self.config, "w") as f:
             f.write(f"""node_id: central-test
-rtmp: {{listen: 127.0.0.1:{self.rtmp_port}}}
+rtmp: {{listen: 127.0.0.1:{self.rtmp_port}{", " + rtmp_extra if rtmp_extra else ""}}}
 http: {{listen: 127.0.0.1:{self.http_port}}}
 admin: {{listen: 127.0.0.1:{self.admin_port}, token: test-token}}
 data_dir: {self.dir}/data

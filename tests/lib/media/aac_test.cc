@@ -38,7 +38,8 @@ const AscCase kAsc[] = {
     {"ffmpeg LC 96k stereo", "101056e500", 2, 96000, 2, 2, 0, 96000, 2, false, false, "mp4a.40.2"},
     {"ffmpeg LC 48k 7.1", "11b856e500", 2, 48000, 8, 2, 3, 48000, 7, false, false, "mp4a.40.2"},
     {"ffmpeg LC 22.05k stereo", "139056e500", 2, 22050, 2, 2, 7, 22050, 2, false, false, "mp4a.40.2"},
-    {"ffmpeg -aac_pce 5.0(side): PCE with comment", "118004c840002008800d4c61766335392e33372e31303056e500", 2, 48000,
+    {"ffmpeg -aac_pce 5.0(side): PCE with comment",
+     "118004c840002008800d4c61766335392e33372e31303056e500", 2, 48000,
      5, 2, 3, 48000, 0, false, false, "mp4a.40.2"},
     {"LC, no extension", "1210", 2, 44100, 2, 2, 4, 44100, 2, false, false, "mp4a.40.2"},
     {"HE-AAC explicit", "2b920800", 5, 44100, 2, 2, 7, 22050, 2, true, false, "mp4a.40.5"},
@@ -262,7 +263,8 @@ TEST_CASE("AppendAdtsHeader matches ffmpeg's adts muxer") {
   std::string out = "x";
   REQUIRE(AppendAdtsHeader(Parsed("121056e500"), 338, &out));
   CHECK(out.substr(0, 1) == "x");  // appended, not overwritten
-  CHECK(out.substr(1) == FromHex("fff150802b3ffc"));  // first header of `ffmpeg -c:a aac -f adts`, 44.1k stereo
+  // The first header of `ffmpeg -c:a aac -f adts`, 44.1 kHz stereo.
+  CHECK(out.substr(1) == FromHex("fff150802b3ffc"));
   out.clear();
   REQUIRE(AppendAdtsHeader(Parsed("15b056e500"), 696, &out));
   CHECK(out == FromHex("fff16d8057fffc"));  // 8 kHz 5.1

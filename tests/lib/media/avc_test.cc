@@ -135,8 +135,10 @@ TEST_CASE("ParseAvcDecoderConfig field handling") {
   REQUIRE(no_pps.ok());
   CHECK(no_pps->pps.empty());
 
-  CHECK(ParseAvcDecoderConfig(build(0, 0xff, 0xe1, {sps}, {pps})).status().code() == Status::Code::kUnsupported);
-  CHECK(ParseAvcDecoderConfig(build(2, 0xff, 0xe1, {sps}, {pps})).status().code() == Status::Code::kUnsupported);
+  for (uint8_t version : {0, 2}) {
+    CHECK(ParseAvcDecoderConfig(build(version, 0xff, 0xe1, {sps}, {pps})).status().code() ==
+          Status::Code::kUnsupported);
+  }
   CHECK(ParseAvcDecoderConfig(build(1, 0xff, 0xe0, {}, {pps})).status().code() == Status::Code::kInvalid);
   CHECK_FALSE(ParseAvcDecoderConfig(build(1, 0xff, 0xe1, {pps}, {pps})).ok());       // PPS where SPS belongs
   CHECK_FALSE(ParseAvcDecoderConfig(build(1, 0xff, 0xe1, {sps}, {sps})).ok());       // SPS where PPS belongs

@@ -70,7 +70,8 @@ TEST_CASE("BitReader Skip and ByteAlign stay in bounds") {
 }
 
 TEST_CASE("ue(v) and se(v) round trip") {
-  const std::vector<uint64_t> ues = {0, 1, 2, 3, 4, 7, 8, 254, 255, 65535, 1u << 20, 0x7fffffffu, 0xfffffffeu};
+  const std::vector<uint64_t> ues = {0, 1, 2, 3, 4, 7, 8, 254, 255, 65535, 1u << 20,
+                                     0x7fffffffu, 0xfffffffeu};
   const std::vector<int64_t> ses = {0, 1, -1, 2, -2, 127, -128, 1 << 20, -(1 << 20), 0x7fffffff, -0x7fffffff};
   BitWriter w;
   for (uint64_t v : ues) w.Ue(v);

@@ -244,11 +244,10 @@ TEST_CASE("FlvReader survives every single-byte corruption of real output") {
       bad[i] = static_cast<char>(bad[i] ^ x);
       FlvReader reader(4096);
       std::vector<FlvTag> tags;
-      const Status st = reader.Consume(bad, &tags);
+      (void)reader.Consume(bad, &tags);  // ok or an error: either is fine here
       size_t total = 0;
       for (const FlvTag& t : tags) total += kFlvTagHeaderSize + t.data.size() + 4;
       CHECK(total <= bad.size());
-      (void)st;
     }
   }
 }

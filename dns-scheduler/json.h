@@ -1,0 +1,50 @@
+// A small JSON reader (RFC 8259) for the two documents the scheduler reads over HTTP: an
+// edge's /healthz and central's domain table. Depth and size are capped; numbers are doubles;
+// \u escapes decode to UTF-8. Plus an escaper for the JSON the admin API writes.
+// Pure values; any thread.
+// TODO(lead): move to lib/base if other services need a JSON reader.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/base/status.h"
+
+namespace cdn::sched {
+
+class JsonValue {
+ public:
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+
+  static base::Result<JsonValue> Parse(std::string_view text);
+
+  Type type() const { return type_; }
+  bool is_object() const { return type_ == Type::kObject; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_number() const { return type_ == Type::kNumber; }
+  bool boolean() const { return bool_; }
+  double number() const { return number_; }
+  const std::string& str() const { return string_; }
+  const std::vector<JsonValue>& items() const { return items_; }
+  // Object member, or a null value when absent.
+  const JsonValue& operator[](std::string_view key) const;
+  bool has(std::string_view key) const;
+
+ private:
+  friend class JsonParser;
+  Type type_ = Type::kNull;
+  bool bool_ = false;
+  double number_ = 0;
+  std::string string_;
+  std::vector<JsonValue> items_;
+  std::vector<std::pair<std::string, JsonValue>> members_;
+};
+
+// "a\"b" -> "\"a\\\"b\"" (with the quotes).
+std::string JsonQuote(std::string_view s);
+
+}  // namespace cdn::sched

@@ -1,0 +1,148 @@
+#include "lib/net/http_client.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <strings.h>
+
+#include "lib/http/query.h"
+
+namespace cdn::net {
+
+struct HttpClient::Pending {
+  HttpClient* client = nullptr;
+  uint64_t id = 0;
+  struct evhttp_connection* conn = nullptr;
+  struct evhttp_request* req = nullptr;
+  Callback cb;
+  std::string error;  // from the error callback, which runs before OnDone
+};
+
+namespace {
+
+// Runs before OnDone when a request fails; remembers why.
+void OnRequestError(enum evhttp_request_error error, void* arg) {
+  auto* p = static_cast<HttpClient::Pending*>(arg);
+  switch (error) {
+    case EVREQ_HTTP_TIMEOUT: p->error = "timeout"; break;
+    case EVREQ_HTTP_EOF: p->error = "connection closed"; break;
+    case EVREQ_HTTP_INVALID_HEADER: p->error = "invalid response header"; break;
+    case EVREQ_HTTP_BUFFER_ERROR: p->error = "connection failed"; break;
+    case EVREQ_HTTP_DATA_TOO_LONG: p->error = "response too large"; break;
+    default: p->error = "request failed"; break;
+  }
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return "";
+}
+
+HttpClient::HttpClient(EventLoop* loop, size_t max_body) : loop_(loop), max_body_(max_body) {}
+
+HttpClient::~HttpClient() {
+  *alive_ = false;
+  for (auto& [id, p] : pending_) {
+    if (p->req) evhttp_cancel_request(p->req);
+    if (p->conn) evhttp_connection_free(p->conn);
+  }
+}
+
+uint64_t HttpClient::Get(const std::string& url, const RequestHeaders& headers, int64_t timeout_ms, Callback cb) {
+  auto fail = [&](std::string why) {
+    std::weak_ptr<bool> alive = alive_;
+    loop_->Defer([alive, cb, why] {
+      if (alive.expired()) return;
+      HttpResponse r;
+      r.error = why;
+      cb(r);
+    });
+    return uint64_t{0};
+  };
+  auto u = http::ParseUrl(url);
+  if (!u || u->scheme != "http") return fail("not an http:// URL: " + url);
+  std::string host = u->host == "localhost" ? "127.0.0.1" : u->host;
+  if (!http::IsIpLiteral(host)) return fail("host must be an IP address: " + u->host);
+  int port = u->port > 0 ? u->port : 80;
+
+  auto p = std::make_unique<Pending>();
+  p->client = this;
+  p->id = next_id_++;
+  p->cb = std::move(cb);
+  p->conn = evhttp_connection_base_new(loop_->base(), nullptr, host.c_str(), static_cast<uint16_t>(port));
+  if (p->conn == nullptr) return fail("cannot create connection to " + host);
+  struct timeval tv = {static_cast<time_t>(timeout_ms / 1000), static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  evhttp_connection_set_timeout_tv(p->conn, &tv);
+  evhttp_connection_set_retries(p->conn, 0);
+  evhttp_connection_set_max_body_size(p->conn, static_cast<ev_ssize_t>(max_body_));
+  evhttp_connection_set_max_headers_size(p->conn, 64 * 1024);
+  p->req = evhttp_request_new(&HttpClient::OnDone, p.get());
+  evhttp_request_set_error_cb(p->req, &OnRequestError);
+  struct evkeyvalq* out = evhttp_request_get_output_headers(p->req);
+  std::string host_header = u->port > 0 ? u->host + ":" + std::to_string(u->port) : u->host;
+  evhttp_add_header(out, "Host", host_header.c_str());
+  evhttp_add_header(out, "Connection", "close");
+  for (const auto& [k, v] : headers) evhttp_add_header(out, k.c_str(), v.c_str());
+  std::string target = u->path.empty() ? "/" : u->path;
+  if (!u->query.empty()) target += "?" + u->query;
+  uint64_t id = p->id;
+  Pending* raw = p.get();
+  pending_.emplace(id, std::move(p));
+  if (evhttp_make_request(raw->conn, raw->req, EVHTTP_REQ_GET, target.c_str()) != 0) {
+    // libevent freed the request on failure.
+    raw->req = nullptr;
+    HttpResponse r;
+    r.error = "cannot send request to " + url;
+    std::weak_ptr<bool> alive = alive_;
+    loop_->Defer([this, alive, id, r] {
+      if (!alive.expired()) Finish(id, r);
+    });
+  }
+  return id;
+}
+
+void HttpClient::Cancel(uint64_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending* p = it->second.get();
+  if (p->req) evhttp_cancel_request(p->req);
+  if (p->conn) evhttp_connection_free(p->conn);
+  pending_.erase(it);
+}
+
+void HttpClient::OnDone(struct evhttp_request* req, void* arg) {
+  auto* p = static_cast<Pending*>(arg);
+  HttpResponse r;
+  p->req = nullptr;  // libevent frees it after this callback
+  if (req == nullptr || evhttp_request_get_response_code(req) == 0) {
+    r.error = p->error.empty() ? "connection failed" : p->error;
+  } else {
+    r.status = evhttp_request_get_response_code(req);
+    struct evkeyvalq* in = evhttp_request_get_input_headers(req);
+    for (struct evkeyval* h = in->tqh_first; h != nullptr; h = h->next.tqe_next) r.headers.emplace_back(h->key, h->value);
+    struct evbuffer* body = evhttp_request_get_input_buffer(req);
+    size_t n = evbuffer_get_length(body);
+    r.body.resize(n);
+    if (n > 0) evbuffer_copyout(body, r.body.data(), n);
+  }
+  p->client->Finish(p->id, std::move(r));
+}
+
+void HttpClient::Finish(uint64_t id, HttpResponse resp) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  std::unique_ptr<Pending> p = std::move(it->second);
+  pending_.erase(it);
+  // The connection may still be inside this very callback: free it on the next turn.
+  struct evhttp_connection* conn = p->conn;
+  p->conn = nullptr;
+  if (conn) loop_->Defer([conn] { evhttp_connection_free(conn); });
+  Callback cb = std::move(p->cb);
+  cb(resp);  // last: it may destroy this client
+}
+
+}  // namespace cdn::net

@@ -1,0 +1,62 @@
+// HttpClient: asynchronous HTTP/1.1 GET on an EventLoop through libevent's evhttp, with a
+// whole-request timeout, a body size cap and cancellation: for health probes and API polling.
+// Hosts must be IP literals or "localhost" (name lookups belong to c-ares, not here).
+// Single-threaded: use it on its loop only. Destroying the client cancels pending requests
+// without running their callbacks; a callback may destroy the client.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/net/event_loop.h"
+
+struct evhttp_connection;
+struct evhttp_request;
+
+namespace cdn::net {
+
+struct HttpResponse {
+  int status = 0;  // 0 when no response arrived
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string error;  // empty on a complete response (of any status)
+  bool ok() const { return error.empty(); }
+  std::string header(std::string_view name) const;  // case-insensitive, "" when absent
+};
+
+class HttpClient {
+ public:
+  using Callback = std::function<void(const HttpResponse&)>;
+  using RequestHeaders = std::vector<std::pair<std::string, std::string>>;
+
+  explicit HttpClient(EventLoop* loop, size_t max_body = 1 << 20);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Starts GET `url` ("http://host[:port]/path?query"). The callback runs exactly once, on the
+  // loop, unless the request is cancelled. Returns an id for Cancel (0 if it failed at once;
+  // the callback has then been scheduled with the error).
+  uint64_t Get(const std::string& url, const RequestHeaders& headers, int64_t timeout_ms, Callback cb);
+  void Cancel(uint64_t id);
+  size_t pending() const { return pending_.size(); }
+
+  struct Pending;  // one request in flight (defined in the .cc)
+
+ private:
+  static void OnDone(struct evhttp_request* req, void* arg);
+  void Finish(uint64_t id, HttpResponse resp);
+
+  EventLoop* loop_;
+  size_t max_body_;
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, std::unique_ptr<Pending>> pending_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cdn::net
