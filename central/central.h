@@ -8,15 +8,15 @@
 #include "central/central_config.h"
 #include "lib/auth/domain_table.h"
 #include "lib/live/stream_hub.h"
+#include "lib/net/domain_policy.h"
 #include "lib/net/event_loop.h"
 #include "lib/net/flv_server.h"
 #include "lib/net/http_server.h"
+#include "lib/net/live_admin.h"
 #include "lib/net/live_server.h"
 #include "lib/net/rtmp_server.h"
 
 namespace cdn::central {
-
-class CentralPolicy;
 
 class Central {
  public:
@@ -34,19 +34,18 @@ class Central {
 
  private:
   void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
-  std::string HealthJson() const;
   std::string Metrics() const;
-  std::string StreamsJson() const;
 
   net::EventLoop* loop_;
   CentralConfig config_;
-  std::unique_ptr<CentralPolicy> policy_;
+  std::unique_ptr<net::DomainPolicy> policy_;
   live::StreamHub hub_;
   net::LiveStats stats_;
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<net::HttpServer> admin_;
   net::Timer tick_;
+  net::RateMeter egress_;
   bool draining_ = false;
 };
 

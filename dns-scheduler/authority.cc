@@ -78,7 +78,7 @@ void Answer(const Routing& r, const dns::Query& q, const IpAddr& source, Rng* rn
     }
     if (hop == 0) w->SetAuthoritative();
 
-    if (node->cname >= 0 && q.qtype != dns::kTypeCname) {
+    if (node->cname >= 0 && q.qtype != dns::kTypeCname && q.qtype != dns::kTypeAny) {
       const dns::Record& c = node->records[node->cname];
       if (!w->Add(dns::Section::kAnswer, name, c.type, c.ttl, c.rdata, hint)) return;
       hint = w->last_rdata_name_pos();

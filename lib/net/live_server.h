@@ -38,6 +38,8 @@ class LivePolicy {
                                                   const std::string& name, const std::string& query) = 0;
   // A viewer is waiting for a stream that has no publisher here (the edge starts a pull).
   virtual void OnViewerWaiting(live::Stream* stream) {}
+  // A publisher was accepted on `stream` (the edge starts its relay upstream).
+  virtual void OnPublishStarted(live::Stream* stream) {}
 };
 
 // Counters and gauges kept by the servers; read by /healthz and /metrics.
@@ -49,6 +51,7 @@ struct LiveStats {
   uint64_t rtmp_bytes_in = 0, rtmp_bytes_out = 0, flv_bytes_out = 0;
   std::map<std::string, uint64_t> rejections;  // reason -> count
   std::map<std::string, uint64_t> closes;      // close reason class -> count
+  std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count
   uint64_t publish_accepted = 0, play_accepted = 0;
   uint64_t slow_viewer_skips = 0, slow_viewer_kicks = 0;
   // first-frame latency histogram buckets (ms upper bounds) per protocol

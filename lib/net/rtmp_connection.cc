@@ -136,6 +136,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   tcp_->SetReadTimeout(server_->options_.publish_idle_ms);
   LOG(INFO) << "rtmp " << name_ << ": publishing " << key->ToString();
   session_.AcceptPublish();
+  server_->policy_->OnPublishStarted(stream_);
 }
 
 void RtmpConnection::OnPlay(const rtmp::StreamRequest& req) {

@@ -50,12 +50,36 @@ std::string SockaddrToString(const sockaddr* sa) {
 }
 
 TcpConnection::TcpConnection(EventLoop* loop, int fd, std::string peer) : loop_(loop), peer_(std::move(peer)) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (fd >= 0) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   bev_ = bufferevent_socket_new(loop->base(), fd, BEV_OPT_CLOSE_ON_FREE);
 }
 
+std::unique_ptr<TcpConnection> TcpConnection::Connect(EventLoop* loop, const config::HostPort& addr, Delegate* delegate,
+                                                      size_t low_watermark, int64_t timeout_ms) {
+  auto c = std::unique_ptr<TcpConnection>(new TcpConnection(loop, -1, addr.ToString()));
+  c->Start(delegate, low_watermark);
+  // Bounds the connect (libevent waits for writability); the owner resets it once connected.
+  struct timeval tv = {static_cast<time_t>(timeout_ms / 1000), static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  bufferevent_set_timeouts(c->bev_, &tv, &tv);
+  sockaddr_storage ss;
+  socklen_t len;
+  base::Status st = MakeSockaddr(addr, &ss, &len);
+  if (!st.ok() || bufferevent_socket_connect(c->bev_, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len)) != 0) {
+    // Report the failure from the loop, not inside the caller's stack.
+    TcpConnection* raw = c.get();
+    std::string why = st.ok() ? std::string("connect failed: ") + strerror(errno) : st.message();
+    loop->Defer([raw, why, alive = raw->alive_] {
+      if (*alive) raw->Finish(why);
+    });
+  }
+  return c;
+}
+
 TcpConnection::~TcpConnection() {
+  *alive_ = false;
   if (bev_) bufferevent_free(bev_);
 }
 
@@ -155,6 +179,12 @@ void TcpConnection::OnWrite(struct bufferevent* bev, void* arg) {
 
 void TcpConnection::OnEvent(struct bufferevent*, short what, void* arg) {
   auto* self = static_cast<TcpConnection*>(arg);
+  if (what & BEV_EVENT_CONNECTED) {
+    int one = 1;
+    setsockopt(bufferevent_getfd(self->bev_), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (self->delegate_) self->delegate_->OnConnected();
+    return;
+  }
   if (what & BEV_EVENT_EOF) {
     self->Finish("peer closed");
   } else if (what & BEV_EVENT_TIMEOUT) {

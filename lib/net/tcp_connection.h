@@ -37,11 +37,16 @@ class TcpConnection {
     virtual void OnData(std::string_view data) = 0;
     // Output fell to or below the low watermark.
     virtual void OnWritable() {}
+    // An outgoing connection (Connect) is established.
+    virtual void OnConnected() {}
     // Peer closed, error, or timeout. The connection is closed when this runs.
     virtual void OnClosed(std::string_view reason) = 0;
   };
 
   TcpConnection(EventLoop* loop, int fd, std::string peer);
+  // Starts an outgoing connection; OnConnected or OnClosed follows. `timeout_ms` bounds the connect.
+  static std::unique_ptr<TcpConnection> Connect(EventLoop* loop, const config::HostPort& addr, Delegate* delegate,
+                                                size_t low_watermark, int64_t timeout_ms);
   ~TcpConnection();
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
@@ -71,6 +76,7 @@ class TcpConnection {
   bool closed_ = false;
   bool closing_ = false;
   uint64_t bytes_sent_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 class TcpListener {

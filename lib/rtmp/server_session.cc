@@ -21,6 +21,13 @@ ServerSession::ServerSession(Delegate* delegate, Options options)
     : delegate_(delegate), options_(options), reader_(options.limits) {}
 
 Status ServerSession::Consume(std::string_view in) {
+  if (!error_.ok()) return error_;
+  Status st = ConsumeInner(in);
+  if (!st.ok()) error_ = st;
+  return st;
+}
+
+Status ServerSession::ConsumeInner(std::string_view in) {
   if (!handshake_.done()) {
     auto used = handshake_.Consume(in, &out_);
     if (!used.ok()) return used.status().WithContext("handshake");

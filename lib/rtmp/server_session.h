@@ -54,7 +54,8 @@ class ServerSession {
   ServerSession(Delegate* delegate, Options options);
 
   // Feeds bytes from the peer. An error means the connection must close (after flushing
-  // output(), which may hold an _error or onStatus explaining why).
+  // output(), which may hold an _error or onStatus explaining why). Errors are final: later
+  // calls return the same error and read nothing.
   base::Status Consume(std::string_view in);
 
   std::string* output() { return &out_; }
@@ -77,6 +78,7 @@ class ServerSession {
   uint64_t bytes_received() const { return reader_.bytes_received(); }
 
  private:
+  base::Status ConsumeInner(std::string_view in);
   base::Status HandleMessage(Message&& m);
   base::Status HandleCommand(const Message& m);
   base::Status HandleUserControl(const Message& m);
@@ -92,6 +94,7 @@ class ServerSession {
   ChunkReader reader_;
   ChunkWriter writer_;
   std::string out_;
+  base::Status error_;  // the first error Consume returned, returned forever after
   std::vector<Message> pending_;
   ConnectInfo connect_;
   StreamRequest stream_;

@@ -349,3 +349,65 @@ def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
     print("ok:", msg, flush=True)
+
+
+class Edge:
+    """A real cache-edge on free ports, pointing at one or more centrals."""
+
+    def __init__(self, origins, name="edge-test", extra_yaml="", host="127.0.0.1"):
+        self.dir = tempfile.mkdtemp(prefix="livecdn-edge-")
+        self.host = host
+        self.rtmp_port, self.http_port, self.admin_port = free_port(host), free_port(host), free_port(host)
+        self.config = os.path.join(self.dir, "edge.yaml")
+        origin_list = ", ".join(f"127.0.0.1:{c.rtmp_port}" for c in origins)
+        with open(self.config, "w") as f:
+            f.write(f"""node_id: {name}
+region: test
+rtmp: {{listen: {host}:{self.rtmp_port}}}
+http: {{listen: {host}:{self.http_port}}}
+admin: {{listen: {host}:{self.admin_port}, token: test-token}}
+data_dir: {self.dir}/data
+central:
+  origins: [{origin_list}]
+{extra_yaml}
+domains:
+  - {{name: push.test, type: push}}
+  - name: pull.test
+    type: pull
+    source: push.test
+""")
+        self.log_path = os.path.join(self.dir, "edge.log")
+        self.log = open(self.log_path, "w")
+        self.proc = spawn([os.path.join(BIN, "cache-edge"), "-c", self.config], stdout=self.log, stderr=subprocess.STDOUT)
+        for port in (self.rtmp_port, self.http_port, self.admin_port):
+            wait_port(port, host)
+
+    def rtmp(self, stream, vhost="push.test", app="live"):
+        return f"rtmp://{self.host}:{self.rtmp_port}/{app}/{stream}?vhost={vhost}"
+
+    def flv(self, stream, vhost="pull.test", app="live"):
+        return f"http://{self.host}:{self.http_port}/{app}/{stream}.flv?vhost={vhost}"
+
+    def logs(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def close(self, sig=signal.SIGTERM, timeout=15):
+        rc = stop(self.proc, sig, timeout)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+def get_json(url, timeout=5):
+    import json
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")

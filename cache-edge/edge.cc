@@ -1,0 +1,117 @@
+#include "cache-edge/edge.h"
+
+#include "lib/base/clock.h"
+#include "lib/base/log.h"
+#include "lib/metrics/exposition.h"
+
+namespace cdn::edge {
+
+// The domain rules of every node, plus the edge's upstream: a viewer waiting for a stream with
+// no local publisher starts (or joins) one pull; a local publisher starts a relay.
+class EdgePolicy : public net::DomainPolicy {
+ public:
+  EdgePolicy(auth::DomainTable table, Upstreams* upstreams) : DomainPolicy(std::move(table)), upstreams_(upstreams) {}
+  void OnViewerWaiting(live::Stream* stream) override {
+    if (!stream->has_publisher()) upstreams_->EnsurePull(stream->key());
+  }
+  void OnPublishStarted(live::Stream* stream) override { upstreams_->EnsureRelay(stream); }
+
+ private:
+  Upstreams* upstreams_;
+};
+
+namespace {
+live::HubOptions HubOpts(const EdgeConfig& c) {
+  live::HubOptions h;
+  h.stream.gop_cache = c.gop_cache;
+  h.stream.reconnect_grace_ms = c.reconnect_grace_ms;
+  h.takeover_idle_ms = c.takeover_idle_ms;
+  return h;
+}
+UpstreamOptions UpOpts(const EdgeConfig& c) {
+  UpstreamOptions u;
+  u.origins = c.origins;
+  u.timeout_ms = c.upstream_timeout_ms;
+  u.idle_timeout_ms = c.play_idle_timeout_ms;
+  return u;
+}
+}  // namespace
+
+Edge::Edge(net::EventLoop* loop, EdgeConfig config)
+    : loop_(loop),
+      config_(std::move(config)),
+      hub_(HubOpts(config_)),
+      upstreams_(std::make_unique<Upstreams>(loop, &hub_, &stats_, UpOpts(config_))),
+      policy_(std::make_unique<EdgePolicy>(auth::DomainTable(config_.domains), upstreams_.get())),
+      tick_(loop, [this] { OnTick(); }) {}
+
+Edge::~Edge() { Shutdown(); }
+
+base::Status Edge::Start() {
+  rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
+  CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
+  flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
+  CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
+  auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
+                                       [this](std::unique_ptr<net::HttpExchange> ex) { OnAdmin(std::move(ex)); });
+  if (!admin.ok()) return admin.status().WithContext("admin.listen");
+  admin_ = std::move(*admin);
+  tick_.Start(250, true);
+  LOG(INFO) << "edge " << config_.node_id << " (" << config_.region << ") up: rtmp " << config_.rtmp_listen.host << ":"
+            << rtmp_->port() << ", http " << config_.http_listen.host << ":" << flv_->port() << ", admin "
+            << config_.admin_listen.host << ":" << admin_->port() << ", " << config_.origins.size() << " central(s)";
+  return base::Status::Ok();
+}
+
+void Edge::OnTick() {
+  const int64_t now = base::MonoMs();
+  hub_.Tick(now);
+  upstreams_->Tick(now);
+  egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out, now);
+  if (draining_) {
+    const int64_t clients = stats_.rtmp_connections + stats_.flv_connections;
+    if (clients == 0 || now >= drain_deadline_ms_) {
+      LOG(INFO) << "drain finished with " << clients << " client(s) left";
+      draining_ = false;
+      auto done = std::move(drain_done_);
+      if (done) done();
+    }
+  }
+}
+
+void Edge::Drain(std::function<void()> done) {
+  if (draining_) return;
+  draining_ = true;
+  drain_deadline_ms_ = base::MonoMs() + config_.drain_timeout_ms;
+  drain_done_ = std::move(done);
+  LOG(INFO) << "draining: up to " << config_.drain_timeout_ms << " ms for " << (stats_.rtmp_connections + stats_.flv_connections)
+            << " client(s)";
+}
+
+void Edge::Shutdown() {
+  tick_.Cancel();
+  if (flv_) flv_->CloseAll();
+  if (rtmp_) rtmp_->CloseAll();
+  if (upstreams_) upstreams_->StopAll();
+  admin_.reset();
+}
+
+void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
+  const std::string& p = ex->path();
+  if (p == "/healthz") {
+    net::NodeInfo node{config_.node_id, draining_, config_.capacity_bps, egress_.bits_per_second()};
+    ex->Reply(draining_ ? 503 : 200, "application/json", net::HealthJson(node, stats_, hub_), {{"Cache-Control", "no-cache"}});
+  } else if (p == "/metrics") {
+    metrics::Exposition e;
+    net::AddLiveMetrics(stats_, hub_, &e);
+    e.Gauge("livecdn_upstream_pulls", "Streams pulled from central", {}, double(upstreams_->pulls()));
+    e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));
+    ex->Reply(200, "text/plain; version=0.0.4", e.Render());
+  } else if (p == "/api/v1/streams") {
+    ex->Reply(200, "application/json", net::StreamsJson(hub_));
+  } else {
+    ex->Reply(404, "text/plain", "not found\n");
+  }
+}
+
+}  // namespace cdn::edge

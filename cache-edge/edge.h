@@ -1,0 +1,53 @@
+// Edge: one cache-edge node. Owns its hub, the RTMP and HTTP-FLV servers clients use, the
+// upstream pulls and relays to central, and the admin listener; drains on SIGTERM (health says
+// draining at once, viewers finish or the drain timeout ends them cleanly). One loop thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "cache-edge/edge_config.h"
+#include "cache-edge/upstream.h"
+#include "lib/live/stream_hub.h"
+#include "lib/net/domain_policy.h"
+#include "lib/net/event_loop.h"
+#include "lib/net/flv_server.h"
+#include "lib/net/http_server.h"
+#include "lib/net/live_admin.h"
+#include "lib/net/rtmp_server.h"
+
+namespace cdn::edge {
+
+class EdgePolicy;
+
+class Edge {
+ public:
+  Edge(net::EventLoop* loop, EdgeConfig config);
+  ~Edge();
+
+  base::Status Start();
+  // SIGTERM: report draining, let viewers finish, call `done` when empty or at the timeout.
+  void Drain(std::function<void()> done);
+  void Shutdown();
+
+ private:
+  void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
+  void OnTick();
+
+  net::EventLoop* loop_;
+  EdgeConfig config_;
+  live::StreamHub hub_;
+  net::LiveStats stats_;
+  std::unique_ptr<Upstreams> upstreams_;
+  std::unique_ptr<EdgePolicy> policy_;
+  std::unique_ptr<net::RtmpServer> rtmp_;
+  std::unique_ptr<net::FlvServer> flv_;
+  std::unique_ptr<net::HttpServer> admin_;
+  net::Timer tick_;
+  net::RateMeter egress_;
+  bool draining_ = false;
+  int64_t drain_deadline_ms_ = 0;
+  std::function<void()> drain_done_;
+};
+
+}  // namespace cdn::edge

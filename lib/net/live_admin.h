@@ -1,0 +1,38 @@
+// The admin views central and edge share: /healthz JSON (DESIGN.md "Health"), the live
+// Prometheus series, and /api/v1/streams. Built from LiveStats and the hub on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "lib/live/stream_hub.h"
+#include "lib/metrics/exposition.h"
+#include "lib/net/live_server.h"
+
+namespace cdn::net {
+
+struct NodeInfo {
+  std::string node_id;
+  bool draining = false;
+  uint64_t capacity_bps = 0;
+  uint64_t egress_bps = 0;
+};
+
+std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live::StreamHub& hub);
+std::string StreamsJson(const live::StreamHub& hub);
+void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e);
+std::string JsonEscape(const std::string& s);
+
+// Egress bits/s from a growing byte counter, sampled by the node's tick.
+class RateMeter {
+ public:
+  void Sample(uint64_t total_bytes, int64_t now_ms);
+  uint64_t bits_per_second() const { return bps_; }
+
+ private:
+  uint64_t last_bytes_ = 0;
+  int64_t last_ms_ = -1;
+  uint64_t bps_ = 0;
+};
+
+}  // namespace cdn::net

@@ -1,0 +1,71 @@
+"""Issue 4, done-when 1 and 2: ffmpeg publishes to edge A (relayed to central); ffprobe plays
+it from edge B over RTMP and HTTP-FLV with zero decode errors; 100 viewers on edge B make
+exactly one upstream connection to central for that stream. Measures time to first frame on a
+cold edge (upstream not yet pulled) and a warm one."""
+import time
+
+from livecdn import (Central, Edge, HttpFlvViewer, check, ffprobe_streams, get_json, publish, run, stop, wait_until)
+
+
+def central_viewers(c, name="room"):
+    _, j = get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")
+    for s in j["streams"]:
+        if s["stream"] == name:
+            return s["viewers"], s["publishing"]
+    return 0, False
+
+
+def main():
+    c = Central()
+    a = Edge([c], name="edge-a")
+    b = Edge([c], name="edge-b")
+    pub = None
+    try:
+        pub = publish(a.rtmp("room"), seconds=60, size="640x360", gop=50)
+        wait_until(lambda: "relaying to" in a.logs(), 10, what="edge A relays upstream")
+        wait_until(lambda: central_viewers(c)[1], 10, what="central sees the relayed stream")
+        check(True, "publish on edge A is relayed to central")
+        # Cold edge B: first viewer triggers the pull.
+        v = HttpFlvViewer(b.http_port, "/live/room.flv").pump(4)
+        check(v.status == 200, "edge B serves HTTP-FLV")
+        cold = v.first_video_at - v.started
+        print(f"measure: time to first frame on a cold edge (pull starts): {cold * 1000:.0f} ms", flush=True)
+        v2 = HttpFlvViewer(b.http_port, "/live/room.flv").pump(2)
+        warm = v2.first_video_at - v2.started
+        print(f"measure: time to first frame on a warm edge: {warm * 1000:.1f} ms", flush=True)
+        check(v2.flv.video_frames()[0][2], "warm viewer starts on a key frame")
+        v.close()
+        v2.close()
+        for url in (b.rtmp("room", vhost="pull.test"), b.flv("room")):
+            rc, out, err = ffprobe_streams(url)
+            check(rc == 0 and "codec_name=h264|width=640|height=360" in out and "aac" in out, f"ffprobe via edge B: {url}")
+            r = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", url, "-t", "4", "-f", "null", "-"], timeout=30)
+            check(r.returncode == 0 and r.stderr.strip() == "", f"zero decode errors via edge B ({r.stderr.strip()[:200]!r})")
+
+        # 100 viewers on edge B: exactly one upstream connection to central for the stream.
+        viewers = [HttpFlvViewer(b.http_port, "/live/room.flv") for _ in range(100)]
+        for v in viewers:
+            v.pump(0.02)
+        t_end = time.time() + 4
+        while time.time() < t_end:
+            for v in viewers:
+                v.pump(0.005)
+        ok = sum(1 for v in viewers if v.status == 200 and len(v.flv.video_frames()) > 10)
+        check(ok == 100, f"100 viewers on edge B play ({ok})")
+        n, _ = central_viewers(c)
+        check(n == 1, f"central sees exactly one viewer (edge B's pull) for the stream ({n})")
+        _, hb = get_json(f"http://127.0.0.1:{b.admin_port}/healthz")
+        check(hb["connections"] >= 100 and hb["status"] == "ok", f"edge B /healthz counts its viewers ({hb['connections']})")
+        for v in viewers:
+            v.close()
+        check(a.alive() and b.alive() and c.alive(), "all nodes alive")
+    finally:
+        if pub:
+            stop(pub)
+        b.close()
+        a.close()
+        c.close()
+
+
+if __name__ == "__main__":
+    main()
