@@ -83,9 +83,10 @@ Status ClientSession::ConsumeChunks(std::string_view in) {
   pending_.clear();
   if (!st.ok()) return st.WithContext("chunk stream");
   // Acknowledge at half the window, as ffmpeg does, so the ack is there before the server
-  // would stall waiting for it (5.4.3).
-  if (peer_ack_window_ > 0 && bytes_received_ - last_ack_sent_ >= peer_ack_window_ / 2) {
-    last_ack_sent_ = bytes_received_;
+  // would stall waiting for it (5.4.3). Counted over the chunk stream, as ffmpeg and
+  // ServerSession count it.
+  if (peer_ack_window_ > 0 && reader_.bytes_received() - last_ack_sent_ >= peer_ack_window_ / 2) {
+    last_ack_sent_ = reader_.bytes_received();
     ChunkWriter::Ack(static_cast<uint32_t>(last_ack_sent_), &out_);
   }
   return Status::Ok();
