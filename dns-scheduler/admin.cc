@@ -54,12 +54,13 @@ Scheduler::AdminReply Scheduler::HandleAdmin(const std::string& method, const st
     auto q = http::ParseQuery(query);
     auto name = http::QueryGet(q, "name");
     auto ip = http::QueryGet(q, "ip");
+    auto type = http::QueryGet(q, "type");
     if (!name || name->empty()) {
       r.status = 400;
       r.body = "{\"error\":\"name is required\"}\n";
       return r;
     }
-    r.body = Explain(*name, ip.value_or(""));
+    r.body = Explain(*name, ip.value_or(""), type.value_or("A") == "AAAA");
     if (r.body.rfind("{\"error\"", 0) == 0) r.status = 400;
     return r;
   }
@@ -88,7 +89,7 @@ Scheduler::AdminReply Scheduler::HandleAdmin(const std::string& method, const st
   return r;
 }
 
-std::string Scheduler::Explain(const std::string& name_text, const std::string& ip_text) {
+std::string Scheduler::Explain(const std::string& name_text, const std::string& ip_text, bool want_v6) {
   auto routing = routing_.Get();
   if (!routing) return "{\"error\":\"not ready\"}\n";
   auto name = dns::NameFromText(name_text);
@@ -128,7 +129,7 @@ std::string Scheduler::Explain(const std::string& name_text, const std::string& 
     Rng rng(static_cast<uint64_t>(base::MonoMs()));
     Decision d;
     sched::Explain ex;
-    Decide(geo, routing->states, client, client.family == 6, &rng, &d, &ex);
+    Decide(geo, routing->states, client, want_v6, &rng, &d, &ex);
     out += ",\"geo_name\":" + JsonQuote(dns::NameToText(cur));
     out += ",\"source\":" + JsonQuote(SourceName(d.source));
     if (d.rule >= 0) out += ",\"rule\":" + JsonQuote(geo.rule_prefixes()[d.rule].ToString());
@@ -154,7 +155,7 @@ std::string Scheduler::Explain(const std::string& name_text, const std::string& 
     out += "],\"answer\":[";
     for (int i = 0; i < d.count; ++i) {
       const Edge& e = geo.edges()[d.edges[i]];
-      std::string addr = client.family == 6 ? dns::RdataToText(dns::kTypeAaaa, std::string_view(reinterpret_cast<const char*>(e.v6), 16))
+      std::string addr = want_v6 ? dns::RdataToText(dns::kTypeAaaa, std::string_view(reinterpret_cast<const char*>(e.v6), 16))
                                             : dns::RdataToText(dns::kTypeA, std::string_view(reinterpret_cast<const char*>(e.v4), 4));
       out += std::string(i ? "," : "") + "{\"edge\":" + JsonQuote(e.id) + ",\"region\":" + JsonQuote(geo.pools()[e.pool].name) +
              ",\"address\":" + JsonQuote(addr) + "}";

@@ -43,7 +43,8 @@ class Scheduler {
     std::string content_type = "application/json";
     std::string body;
   };
-  // The admin API (admin.cc): /healthz, /metrics, /api/v1/resolve, /api/v1/edges, /api/v1/reload.
+  // The admin API (admin.cc): /healthz, /metrics, /api/v1/resolve?name=&ip=[&type=AAAA],
+  // /api/v1/edges, POST /api/v1/reload (bearer token).
   AdminReply HandleAdmin(const std::string& method, const std::string& path, const std::string& query,
                          const std::string& authorization);
 
@@ -59,7 +60,7 @@ class Scheduler {
   void StartDomainSync();
   void OnDomains(const std::vector<std::string>& domains);
   std::string RenderMetrics();
-  std::string Explain(const std::string& name, const std::string& ip);
+  std::string Explain(const std::string& name, const std::string& ip, bool want_v6);
   std::string EdgesJson();
 
   net::EventLoop* loop_;

@@ -77,7 +77,9 @@ base::Result<uint64_t> ParseBandwidth(std::string_view s) {
   else if (u == "G" || u == "g") mul = 1e9;
   else if (u == "T" || u == "t") mul = 1e12;
   else return base::Status::Invalid("unknown bandwidth unit in '" + std::string(s) + "' (use kbps, Mbps, Gbps)");
-  return static_cast<uint64_t>(n * mul);
+  const double v = n * mul;
+  if (v > 1.8e19) return base::Status::Invalid("bandwidth too large");  // would not fit in 64 bits
+  return static_cast<uint64_t>(v);
 }
 
 base::Result<HostPort> ParseHostPort(std::string_view s) {
@@ -96,6 +98,7 @@ base::Result<HostPort> ParseHostPort(std::string_view s) {
     hp.host = std::string(s.substr(0, colon));
     port = s.substr(colon + 1);
   }
+  if (hp.host.empty()) return base::Status::Invalid("empty host in '" + std::string(s) + "'");
   unsigned v = 0;
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
   if (ec != std::errc() || p != port.data() + port.size() || v > 65535 || port.empty())

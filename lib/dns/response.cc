@@ -56,6 +56,7 @@ void ResponseWriter::Begin(const Query& q, uint8_t* out, size_t limit, bool with
   if (q.edns) {
     // RFC 6891 7: respond with an OPT RR when the query had one (also for BADVERS, version 0).
     if (knot_edns_init(&m.opt, our_payload, 0, 0, m.arena.mm()) != KNOT_EOK) return;
+    if (q.dnssec_ok) knot_edns_set_do(&m.opt);  // RFC 3225 3: the DO bit is copied
     if (q.has_ecs) {
       std::memset(&m.ecs, 0, sizeof(m.ecs));
       m.ecs.family = q.ecs.family;

@@ -14,7 +14,9 @@ MediaPacket::MediaPacket(PacketType type, uint32_t timestamp, std::string payloa
     auto info = media::ParseVideoTag(p);
     if (info.ok()) {
       seq_header_ = info->sequence_header;
-      keyframe_ = info->keyframe && !info->sequence_header;
+      // An AVC end-of-sequence (0x17 0x02, which ffmpeg sends last) or an enhanced metadata
+      // packet carries FrameType 1 but no picture: not a place to start a viewer.
+      keyframe_ = info->keyframe && !info->sequence_header && !info->end_of_sequence && !info->metadata;
     }
   } else if (type_ == PacketType::kAudio) {
     auto info = media::ParseAudioTag(p);

@@ -19,12 +19,24 @@ void PacketQueue::Push(const PacketPtr& p) {
 }
 
 void PacketQueue::Skip() {
-  // Keep sequence headers and metadata, drop everything else, then wait for a key frame.
+  // Keep the latest metadata and the latest video and audio sequence headers (older ones are
+  // superseded: the key frame we resume at follows the latest), drop everything else, then wait
+  // for a key frame. Keeping only the latest bounds what a stalled viewer can pile up.
   ++skips_;
+  const PacketPtr* latest[3] = {nullptr, nullptr, nullptr};  // metadata, video, audio header
+  auto slot = [](const PacketPtr& p) -> int {
+    if (p->metadata()) return 0;
+    if (!p->sequence_header()) return -1;
+    return p->type() == PacketType::kVideo ? 1 : 2;
+  };
+  for (const auto& p : q_) {
+    if (int k = slot(p); k >= 0) latest[k] = &p;
+  }
   std::deque<PacketPtr> kept;
   size_t kept_bytes = 0;
   for (auto& p : q_) {
-    if (p->sequence_header() || p->metadata()) {
+    const int k = slot(p);
+    if (k >= 0 && latest[k] == &p) {
       kept_bytes += p->size();
       kept.push_back(std::move(p));
     } else {

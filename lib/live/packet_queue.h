@@ -1,6 +1,6 @@
 // PacketQueue: one viewer's bounded queue of shared packets. When the bytes queued pass the
 // bound, the viewer has fallen behind: the queue drops its media and skips ahead to the next
-// key frame (sequence headers and metadata are always kept), so memory stays bounded whatever
+// key frame (the latest sequence headers and metadata are kept), so memory stays bounded whatever
 // the viewer does. The owner decides when a viewer that keeps falling behind is cut off
 // (skips() counts the skips). Single-threaded: owned by the viewer's connection.
 #pragma once

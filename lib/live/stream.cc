@@ -92,7 +92,10 @@ PacketPtr Stream::OnMessage(PacketType type, uint32_t timestamp, std::string pay
   }
 
   fanning_out_ = true;
-  for (size_t i = 0; i < consumers_.size(); ++i) {
+  // Consumers added during the fan-out already got this packet from the GOP cache (or joined
+  // after it): only those present when it arrived get it here.
+  const size_t n = consumers_.size();
+  for (size_t i = 0; i < n && i < consumers_.size(); ++i) {
     if (consumers_[i]) consumers_[i]->OnPacket(p);
   }
   fanning_out_ = false;

@@ -1,5 +1,6 @@
 #include "lib/live/stream_hub.h"
 
+#include <iterator>
 #include <vector>
 
 #include "lib/base/log.h"
@@ -16,6 +17,7 @@ base::Result<Stream*> StreamHub::Publish(const StreamKey& key, uint64_t publishe
     uint64_t old = s->publisher();
     LOG(WARN) << "stream " << key.ToString() << ": publisher silent for " << (now_ms - s->last_packet_ms())
               << " ms replaced by a new one";
+    CallbackScope scope(this);  // a viewer leaving in OnPublisherGone must not free s under us
     s->DetachPublisher(now_ms);
     kick_old(old);
   }
@@ -25,7 +27,10 @@ base::Result<Stream*> StreamHub::Publish(const StreamKey& key, uint64_t publishe
 
 void StreamHub::Unpublish(Stream* s, uint64_t publisher_id, int64_t now_ms) {
   if (s->publisher() != publisher_id) return;
-  s->DetachPublisher(now_ms);
+  {
+    CallbackScope scope(this);
+    s->DetachPublisher(now_ms);
+  }
   MaybeFree(s);
 }
 
@@ -50,7 +55,8 @@ void StreamHub::RemoveConsumer(Stream* s, Consumer* c) {
 }
 
 void StreamHub::MaybeFree(Stream* s) {
-  if (s->Idle()) streams_.erase(s->key().ToString());
+  // Inside a stream's callbacks the stream is still on the stack: the caller frees it after.
+  if (callback_depth_ == 0 && s->Idle()) streams_.erase(s->key().ToString());
 }
 
 void StreamHub::Tick(int64_t now_ms) {
@@ -58,11 +64,17 @@ void StreamHub::Tick(int64_t now_ms) {
   for (auto& [k, s] : streams_) {
     if (s->GraceExpired(now_ms)) expired.push_back(s.get());
   }
-  for (Stream* s : expired) {
-    LOG(INFO) << "stream " << s->key().ToString() << ": publisher did not come back, ending for "
-              << s->consumer_count() << " viewer(s)";
-    s->EndAll();
-    MaybeFree(s);
+  {
+    CallbackScope scope(this);
+    for (Stream* s : expired) {
+      LOG(INFO) << "stream " << s->key().ToString() << ": publisher did not come back, ending for "
+                << s->consumer_count() << " viewer(s)";
+      s->EndAll();
+    }
+  }
+  // Frees the ended streams and any other idle one (e.g. looked up but never watched).
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    it = it->second->Idle() ? streams_.erase(it) : std::next(it);
   }
 }
 

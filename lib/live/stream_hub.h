@@ -3,6 +3,8 @@
 // publisher silent for `takeover_idle` may be replaced), viewers attach before or after the
 // publisher, and streams are freed when publisher and last viewer are gone. Time comes in as
 // arguments (Tick(now)) so tests drive it with a fake clock. Single-threaded (one loop).
+// Consumers may call RemoveConsumer (and Publish/Unpublish) from inside their callbacks: a stream
+// is never freed while one of its callbacks is running.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +54,14 @@ class StreamHub {
 
  private:
   void MaybeFree(Stream* s);
+  // Defers frees while the hub is calling into a stream's consumers.
+  struct CallbackScope {
+    explicit CallbackScope(StreamHub* h) : hub(h) { ++hub->callback_depth_; }
+    ~CallbackScope() { --hub->callback_depth_; }
+    StreamHub* hub;
+  };
   HubOptions options_;
+  int callback_depth_ = 0;
   std::map<std::string, std::unique_ptr<Stream>> streams_;
   uint64_t next_id_ = 0;
 };

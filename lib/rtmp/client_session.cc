@@ -290,8 +290,8 @@ void ClientSession::Stop() {
 
 void ClientSession::SendDeleteStream() {
   // 7.2.2.3: deleteStream, transaction id 0, null, the stream id.
-  SendCommand(0, {Amf0Value::String("deleteStream"), Amf0Value::Number(0), Amf0Value::Null(),
-                  Amf0Value::Number(stream_id_)});
+  SendCommand(
+      0, {Amf0Value::String("deleteStream"), Amf0Value::Number(0), Amf0Value::Null(), Amf0Value::Number(stream_id_)});
 }
 
 void ClientSession::SendCommand(uint32_t stream_id, const std::vector<Amf0Value>& values) {

@@ -35,13 +35,13 @@ class ClientSession {
   };
 
   struct Options {
-    std::string tc_url;           // "rtmp://host:port/app?vhost=push.example.com"
-    std::string app;              // "live" (may carry "?vhost=..." too)
-    std::string stream;           // "room?vhost=push.example.com&auth_key=..."
-    bool publish = false;         // false = play
-    uint32_t chunk_size = 4096;   // announced with Set Chunk Size and used for sending
+    std::string tc_url;          // "rtmp://host:port/app?vhost=push.example.com"
+    std::string app;             // "live" (may carry "?vhost=..." too)
+    std::string stream;          // "room?vhost=push.example.com&auth_key=..."
+    bool publish = false;        // false = play
+    uint32_t chunk_size = 4096;  // announced with Set Chunk Size and used for sending
     std::string flash_ver = "LNX 9,0,124,2";
-    uint32_t buffer_ms = 1000;    // play: Set Buffer Length (7.1.7 event 3)
+    uint32_t buffer_ms = 1000;  // play: Set Buffer Length (7.1.7 event 3)
     ChunkReaderLimits limits;
   };
 
@@ -58,7 +58,8 @@ class ClientSession {
   base::Status Consume(std::string_view in);
 
   std::string* output() { return &out_; }
-  bool ready() const { return state_ == State::kReady && !stopped_; }
+  // Publish or play started, and neither Stop() nor an error since.
+  bool ready() const { return state_ == State::kReady && !stopped_ && status_.ok(); }
   // The message stream id createStream gave us; 0 before that.
   uint32_t stream_id() const { return stream_id_; }
 
@@ -98,7 +99,7 @@ class ClientSession {
   ChunkWriter writer_;
   std::string out_;
   std::vector<Message> pending_;
-  base::Status status_;         // the first error, returned forever after
+  base::Status status_;  // the first error, returned forever after
   double next_txn_ = 1;
   double connect_txn_ = 0;
   double create_txn_ = 0;

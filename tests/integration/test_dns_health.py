@@ -25,7 +25,7 @@ def answer_from_north():
 
 def metric(name_and_labels):
     st, body = S.admin("/metrics")
-    m = re.search(re.escape(name_and_labels) + r" (\S+)", body)
+    m = re.search(r"^" + re.escape(name_and_labels) + r" (\S+)$", body, re.M)
     return float(m.group(1)) if m else None
 
 

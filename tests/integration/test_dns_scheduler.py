@@ -308,6 +308,30 @@ def test_domain_table_sync_and_disk_copy():
             pass
 
 
+def test_reuseport_workers():
+    # workers: 2 -> two SO_REUSEPORT sockets; the kernel spreads clients, every query is answered.
+    s = Scheduler(BASE.replace("node_id: dns-it", "node_id: dns-workers\nworkers: 2"))
+    try:
+        s.start()
+        assert "UDP x2 workers" in s.read_log()
+        socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
+        for i, u in enumerate(socks):
+            u.bind(("127.0.2.5", 0))
+            u.settimeout(2)
+            for j in range(10):
+                u.sendto(query(i * 10 + j, "pull.example.com.livecdn.test"), ("127.0.0.1", s.port))
+        answered = 0
+        for u in socks:
+            for _ in range(10):
+                data, _ = u.recvfrom(4096)
+                assert data[-4:] == bytes([127, 0, 2, 10]), data
+                answered += 1
+            u.close()
+        assert answered == 160
+    finally:
+        s.cleanup()
+
+
 def main():
     global S
     S = Scheduler(BASE)
@@ -316,7 +340,7 @@ def main():
         run_tests([test_regions_by_source_address, test_tcp, test_client_subnet, test_cares_follows_cname,
                    test_authoritative_answers, test_truncation_and_tcp_retry, test_tcp_pipelining,
                    test_malformed_packets_are_survived, test_admin_endpoints, test_sighup_reload_and_bad_config,
-                   test_config_check, test_domain_table_sync_and_disk_copy])
+                   test_config_check, test_domain_table_sync_and_disk_copy, test_reuseport_workers])
     finally:
         S.cleanup()
 

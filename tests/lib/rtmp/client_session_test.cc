@@ -55,18 +55,24 @@ struct FakeServer : ServerSession::Delegate {
 
   void OnConnect(const ConnectInfo& info) override {
     connect_info = info;
-    if (connect == Decision::kAccept) session.AcceptConnect();
-    else session.RejectConnect("not here");
+    if (connect == Decision::kAccept)
+      session.AcceptConnect();
+    else
+      session.RejectConnect("not here");
   }
   void OnPublish(const StreamRequest& req) override {
     published = req;
-    if (publish == Decision::kAccept) session.AcceptPublish();
-    else session.RejectPublish(reject_code, "no such name");
+    if (publish == Decision::kAccept)
+      session.AcceptPublish();
+    else
+      session.RejectPublish(reject_code, "no such name");
   }
   void OnPlay(const StreamRequest& req) override {
     played = req;
-    if (play == Decision::kAccept) session.AcceptPlay();
-    else session.RejectPlay(reject_code, "no such stream");
+    if (play == Decision::kAccept)
+      session.AcceptPlay();
+    else
+      session.RejectPlay(reject_code, "no such stream");
   }
   void OnMedia(Message&& m) override { media.push_back(std::move(m)); }
   void OnStop() override { ++stops; }
@@ -148,8 +154,8 @@ TEST_CASE("publish to our ServerSession: commands, ready, media identical, stop"
     CHECK(client.ready());
     CHECK(client.stream_id() == kMediaStreamId);
 
-    const std::string meta = EncodeAmf0All({Amf0Value::String("onMetaData"),
-                                            Amf0Value::EcmaArray({{"width", Amf0Value::Number(640)}})});
+    const std::string meta =
+        EncodeAmf0All({Amf0Value::String("onMetaData"), Amf0Value::EcmaArray({{"width", Amf0Value::Number(640)}})});
     std::vector<Message> sent = {{kMsgVideo, 0, 1, kCsidVideo, Payload(10000, 'v')},
                                  {kMsgAudio, 23, 1, kCsidAudio, Payload(300, 'a')},
                                  {kMsgAmf0Data, 40, 1, kCsidData, meta},
@@ -164,9 +170,9 @@ TEST_CASE("publish to our ServerSession: commands, ready, media identical, stop"
     Pump(&client, &server, step, &p);
     CHECK(p.client.ok());
     CHECK(server.stops == 1);
-    CHECK(CommandNames(SentMessages(p.c2s)) ==
-          std::vector<std::string>{"connect", "releaseStream", "FCPublish", "createStream", "publish", "FCUnpublish",
-                                   "deleteStream"});
+    CHECK(CommandNames(SentMessages(p.c2s)) == std::vector<std::string>{"connect", "releaseStream", "FCPublish",
+                                                                        "createStream", "publish", "FCUnpublish",
+                                                                        "deleteStream"});
     client.SendMedia(kMsgAudio, 50, "late");  // dropped: stopped
     CHECK(client.output()->empty());
   }
@@ -232,7 +238,8 @@ TEST_CASE("play from our ServerSession: ready, media as written, aggregates spli
     }
     // An aggregate (type 22) of two FLV tags at 500 and 540: rebased on the aggregate's 2000.
     std::string agg;
-    const std::vector<std::tuple<uint8_t, uint32_t, std::string>> tags = {{kMsgVideo, 500, "v1"}, {kMsgAudio, 540, "a1"}};
+    const std::vector<std::tuple<uint8_t, uint32_t, std::string>> tags = {{kMsgVideo, 500, "v1"},
+                                                                          {kMsgAudio, 540, "a1"}};
     for (const auto& [type, ts, body] : tags) {
       base::PutU8(&agg, type);
       base::PutU24(&agg, uint32_t(body.size()));

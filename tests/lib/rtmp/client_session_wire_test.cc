@@ -147,7 +147,8 @@ std::string Command(std::vector<Amf0Value> v, uint32_t stream_id = 0) {
 }
 
 Amf0Value Info(const char* level, const char* code) {
-  return Amf0Value::Object({{"level", Amf0Value::String(level)}, {"code", Amf0Value::String(code)},
+  return Amf0Value::Object({{"level", Amf0Value::String(level)},
+                            {"code", Amf0Value::String(code)},
                             {"description", Amf0Value::String("d")}});
 }
 
@@ -161,7 +162,8 @@ std::string PlayStart() {
   return ServerHandshake() + ConnectResult() +
          Command({Amf0Value::String("_result"), Amf0Value::Number(2), Amf0Value::Null(), Amf0Value::Number(1)}) +
          Command({Amf0Value::String("onStatus"), Amf0Value::Number(0), Amf0Value::Null(),
-                  Info("status", "NetStream.Play.Start")}, 1);
+                  Info("status", "NetStream.Play.Start")},
+                 1);
 }
 
 TEST_CASE("answers PingRequest with PingResponse; acknowledges at half the server's window") {

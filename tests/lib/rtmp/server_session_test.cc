@@ -388,6 +388,35 @@ TEST_CASE("rejected play: the error onStatus, role stays none") {
   CHECK(s.back() == "onStatus NetStream.Play.StreamNotFound");
 }
 
+TEST_CASE("vhost through a session: tcUrl host, ?vhost= on the tcUrl, the app, the stream name") {
+  struct Case {
+    std::string app, tc_url, stream;
+    std::string want_connect_vhost, want_vhost, want_name, want_query;
+  };
+  const Case cases[] = {
+      {"live", "rtmp://Push.Example.com:1935/live", "room", "push.example.com", "push.example.com", "room", ""},
+      {"live", "rtmp://10.0.0.1/live?vhost=a.com", "room", "a.com", "a.com", "room", "vhost=a.com"},
+      {"live?vhost=b.com", "rtmp://10.0.0.1/live", "room", "b.com", "b.com", "room", "vhost=b.com"},
+      {"live", "rtmp://10.0.0.1/live", "room?vhost=C.com&auth_key=k", "10.0.0.1", "c.com", "room",
+       "vhost=C.com&auth_key=k"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.tc_url);
+    CAPTURE(c.stream);
+    Harness h;
+    REQUIRE(h.Feed(ClientHandshakeBytes() + Connect(c.app, c.tc_url) + Call("createStream", 2) + Publish(c.stream))
+                .ok());
+    REQUIRE(h.delegate.connects.size() == 1);
+    CHECK(h.delegate.connects[0].vhost == c.want_connect_vhost);
+    CHECK(h.delegate.connects[0].app == "live");
+    REQUIRE(h.delegate.publishes.size() == 1);
+    CHECK(h.delegate.publishes[0].name == c.want_name);
+    CHECK(h.delegate.publishes[0].query == c.want_query);
+    CHECK(h.session.connect_info().vhost == c.want_vhost);
+    CHECK(h.session.stream_request().name == c.want_name);
+  }
+}
+
 // ---- Deferred decisions, hand-built sessions. ----
 
 TEST_CASE("decisions may come later: nothing is answered until Accept*") {
