@@ -1,6 +1,10 @@
 #include "cache-edge/edge.h"
 
+#include <filesystem>
+
+#include "lib/auth/domain_json.h"
 #include "lib/base/clock.h"
+#include "lib/base/json.h"
 #include "lib/base/log.h"
 #include "lib/metrics/exposition.h"
 
@@ -57,9 +61,49 @@ base::Status Edge::Start() {
   if (!admin.ok()) return admin.status().WithContext("admin.listen");
   admin_ = std::move(*admin);
   tick_.Start(250, true);
+  if (!config_.central_api.empty() || !config_.data_dir.empty()) {
+    std::string cache;
+    if (!config_.data_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(config_.data_dir, ec);
+      cache = config_.data_dir + "/domains.json";
+    }
+    sync_ = std::make_unique<net::DomainSync>(loop_, config_.central_api, config_.central_token, config_.domains_poll_ms,
+                                              cache, [this](const std::string& body) { return ApplyTable(body); });
+    sync_->Start();
+  }
   LOG(INFO) << "edge " << config_.node_id << " (" << config_.region << ") up: rtmp " << config_.rtmp_listen.host << ":"
             << rtmp_->port() << ", http " << config_.http_listen.host << ":" << flv_->port() << ", admin "
             << config_.admin_listen.host << ":" << admin_->port() << ", " << config_.origins.size() << " central(s)";
+  return base::Status::Ok();
+}
+
+base::Status Edge::ApplyTable(const std::string& body) {
+  auto synced = auth::DomainsFromJson(body);
+  if (!synced.ok()) return synced.status();
+  // Static domains from cache-edge.yaml win over synced ones with the same name.
+  std::vector<auth::Domain> merged = config_.domains;
+  for (auto& d : *synced) {
+    bool shadowed = false;
+    for (const auto& s : config_.domains) shadowed = shadowed || s.name == d.name;
+    if (!shadowed) merged.push_back(std::move(d));
+  }
+  auth::DomainTable table(std::move(merged));
+  CDN_RETURN_IF_ERROR(table.Validate());
+  policy_->SetTable(std::move(table));
+  // Kicks travel with the table: apply each once.
+  auto json = base::JsonValue::Parse(body);
+  if (json.ok() && (*json)["kicks"].is_array()) {
+    for (const auto& k : (*json)["kicks"].items()) {
+      const uint64_t id = static_cast<uint64_t>(k["id"].number());
+      if (!k["vhost"].is_string() || !k["app"].is_string() || !k["stream"].is_string() || kicks_done_.count(id)) continue;
+      kicks_done_.insert(id);
+      live::StreamKey key{k["vhost"].str(), k["app"].str(), k["stream"].str()};
+      const uint64_t publisher = hub_.EndStream(key, base::MonoMs());
+      if (publisher) rtmp_->KickPublisher(publisher);
+      LOG(INFO) << "kick " << key.ToString() << " (id " << id << ")" << (publisher ? ": publisher closed" : "");
+    }
+  }
   return base::Status::Ok();
 }
 

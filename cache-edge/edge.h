@@ -4,12 +4,14 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <memory>
 
 #include "cache-edge/edge_config.h"
 #include "cache-edge/upstream.h"
 #include "lib/live/stream_hub.h"
 #include "lib/net/domain_policy.h"
+#include "lib/net/domain_sync.h"
 #include "lib/net/event_loop.h"
 #include "lib/net/flv_server.h"
 #include "lib/net/http_server.h"
@@ -33,6 +35,7 @@ class Edge {
  private:
   void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
   void OnTick();
+  base::Status ApplyTable(const std::string& body);
 
   net::EventLoop* loop_;
   EdgeConfig config_;
@@ -43,6 +46,8 @@ class Edge {
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<net::HttpServer> admin_;
+  std::unique_ptr<net::DomainSync> sync_;
+  std::set<uint64_t> kicks_done_;
   net::Timer tick_;
   net::RateMeter egress_;
   bool draining_ = false;

@@ -45,13 +45,16 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadString(admin, "token", &c.admin_token));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "data_dir", &c.data_dir));
   Node central = root["central"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(central, {"origins", "http", "api", "token", "timeout"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(central, {"origins", "http", "api", "token", "timeout", "poll"}));
   CDN_RETURN_IF_ERROR(ReadHostPortList(central, "origins", &c.origins));
   if (c.origins.empty()) return central["origins"].Error("at least one central origin is required");
   CDN_RETURN_IF_ERROR(ReadHostPortList(central, "http", &c.origins_http));
   CDN_RETURN_IF_ERROR(config::ReadString(central, "api", &c.central_api));
   CDN_RETURN_IF_ERROR(config::ReadString(central, "token", &c.central_token));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(central, "timeout", &c.upstream_timeout_ms));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(central, "poll", &c.domains_poll_ms));
+  if (c.domains_poll_ms < 100) return central["poll"].Error("must be at least 100ms");
+  if (!c.central_api.empty() && c.central_api.rfind("http://", 0) != 0) return central["api"].Error("must be an http:// URL");
   Node cache = root["cache"];
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(cache, {"memory", "disk"}));
   CDN_RETURN_IF_ERROR(config::ReadSize(cache, "memory", &c.cache_memory));

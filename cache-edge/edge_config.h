@@ -25,6 +25,7 @@ struct EdgeConfig {
   std::vector<config::HostPort> origins_http;
   std::string central_api;
   std::string central_token;
+  int64_t domains_poll_ms = 1000;        // central.poll: domain table sync interval
   uint64_t cache_memory = 256ull << 20;
   uint64_t cache_disk = 4ull << 30;
   std::vector<auth::Domain> domains;

@@ -45,20 +45,38 @@ Central::Central(net::EventLoop* loop, CentralConfig config)
 Central::~Central() { Shutdown(); }
 
 base::Status Central::Start() {
+  auto catalog = store::KvStore::Open(config_.data_dir + "/catalog");
+  if (!catalog.ok()) return catalog.status().WithContext("data_dir");
+  catalog_ = std::move(*catalog);
+  domains_ = std::make_unique<DomainService>(config_.domains, catalog_.get());
+  domains_->on_change = [this] { policy_->SetTable(auth::DomainTable(domains_->domains())); };
+  CDN_RETURN_IF_ERROR(domains_->Load());
+  policy_->SetTable(auth::DomainTable(domains_->domains()));
+  AdminApi::Hooks hooks;
+  hooks.health = [this] {
+    net::NodeInfo node{config_.node_id, draining_, config_.capacity_bps, egress_.bits_per_second()};
+    return net::HealthJson(node, stats_, hub_);
+  };
+  hooks.draining = [this] { return draining_; };
+  hooks.metrics = [this] { return Metrics(); };
+  hooks.streams = [this] { return net::StreamsJson(hub_); };
+  hooks.kick = [this](const KickRequest& k) { Kick(k); };
+  api_ = std::make_unique<AdminApi>(domains_.get(), config_.admin_token, config_.cdn_zone, std::move(hooks));
+
   auto opts = ServerOptions(config_);
   rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
   auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
-                                       [this](std::unique_ptr<net::HttpExchange> ex) { OnAdmin(std::move(ex)); });
+                                       [this](std::unique_ptr<net::HttpExchange> ex) { api_->Handle(std::move(ex)); });
   if (!admin.ok()) return admin.status().WithContext("admin.listen");
   admin_ = std::move(*admin);
   tick_.Start(250, true);
   LOG(INFO) << "central " << config_.node_id << " up: rtmp " << config_.rtmp_listen.host << ":" << rtmp_->port()
             << ", http " << config_.http_listen.host << ":" << flv_->port() << ", admin "
             << config_.admin_listen.host << ":" << admin_->port() << ", "
-            << (config_.domains.empty() ? std::string("open vhosts") : std::to_string(config_.domains.size()) + " domains");
+            << (domains_->domains().empty() ? std::string("open vhosts") : std::to_string(domains_->domains().size()) + " domains");
   return base::Status::Ok();
 }
 
@@ -75,18 +93,9 @@ std::string Central::Metrics() const {
   return e.Render();
 }
 
-void Central::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
-  const std::string& p = ex->path();
-  if (p == "/healthz") {
-    net::NodeInfo node{config_.node_id, draining_, config_.capacity_bps, egress_.bits_per_second()};
-    ex->Reply(draining_ ? 503 : 200, "application/json", net::HealthJson(node, stats_, hub_), {{"Cache-Control", "no-cache"}});
-  } else if (p == "/metrics") {
-    ex->Reply(200, "text/plain; version=0.0.4", Metrics());
-  } else if (p == "/api/v1/streams") {
-    ex->Reply(200, "application/json", net::StreamsJson(hub_));
-  } else {
-    ex->Reply(404, "text/plain", "not found\n");
-  }
+void Central::Kick(const KickRequest& k) {
+  const uint64_t publisher = hub_.EndStream(live::StreamKey{k.vhost, k.app, k.stream}, base::MonoMs());
+  if (publisher) rtmp_->KickPublisher(publisher);
 }
 
 }  // namespace cdn::central

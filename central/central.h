@@ -5,7 +5,10 @@
 
 #include <memory>
 
+#include "central/admin_api.h"
 #include "central/central_config.h"
+#include "central/domain_service.h"
+#include "lib/store/kv_store.h"
 #include "lib/auth/domain_table.h"
 #include "lib/live/stream_hub.h"
 #include "lib/net/domain_policy.h"
@@ -33,7 +36,7 @@ class Central {
   uint16_t admin_port() const { return admin_ ? admin_->port() : 0; }
 
  private:
-  void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
+  void Kick(const KickRequest& k);
   std::string Metrics() const;
 
   net::EventLoop* loop_;
@@ -44,6 +47,9 @@ class Central {
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<net::HttpServer> admin_;
+  std::unique_ptr<store::KvStore> catalog_;
+  std::unique_ptr<DomainService> domains_;
+  std::unique_ptr<AdminApi> api_;
   net::Timer tick_;
   net::RateMeter egress_;
   bool draining_ = false;

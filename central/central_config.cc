@@ -13,7 +13,7 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CentralConfig c;
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
       root, {"node_id", "rtmp", "http", "admin", "data_dir", "gop_cache", "hls", "transcode", "record", "domains",
-             "publish", "play", "log_level", "max_connections", "capacity"}));
+             "publish", "play", "log_level", "max_connections", "capacity", "cdn_zone"}));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "node_id", &c.node_id));
   Node rtmp = root["rtmp"];
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rtmp, {"listen", "max_message_size", "handshake_timeout"}));
@@ -30,6 +30,7 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadHostPort(admin, "listen", &c.admin_listen));
   CDN_RETURN_IF_ERROR(config::ReadString(admin, "token", &c.admin_token));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "data_dir", &c.data_dir));
+  CDN_RETURN_IF_ERROR(config::ReadString(root, "cdn_zone", &c.cdn_zone));
   CDN_RETURN_IF_ERROR(config::ReadBool(root, "gop_cache", &c.gop_cache));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "log_level", &c.log_level));
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")

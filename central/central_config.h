@@ -26,6 +26,7 @@ struct CentralConfig {
   config::HostPort admin_listen{"127.0.0.1", 8088};
   std::string admin_token;
   std::string data_dir = "./data/central";
+  std::string cdn_zone = "livecdn.test";  // CNAME targets are <domain>.<cdn_zone>
   bool gop_cache = true;
   int64_t hls_fragment_ms = 2000;
   int64_t hls_window = 6;

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "dns-scheduler/authority.h"
-#include "dns-scheduler/json.h"
+#include "lib/base/json.h"
 #include "dns-scheduler/scheduler.h"
 #include "lib/base/clock.h"
 #include "lib/dns/name.h"
@@ -41,7 +41,7 @@ Scheduler::AdminReply Scheduler::HandleAdmin(const std::string& method, const st
                                              const std::string& query, const std::string& authorization) {
   AdminReply r;
   if (path == "/healthz") {
-    r.body = "{\"status\":\"ok\",\"node_id\":" + JsonQuote(config_.node_id) + ",\"zone\":" + JsonQuote(config_.zone) +
+    r.body = "{\"status\":\"ok\",\"node_id\":" + base::JsonQuote(config_.node_id) + ",\"zone\":" + base::JsonQuote(config_.zone) +
              ",\"domains\":" + std::to_string(built_.zones ? built_.zones->geo_names() : 0) + "}\n";
     return r;
   }
@@ -81,7 +81,7 @@ Scheduler::AdminReply Scheduler::HandleAdmin(const std::string& method, const st
     }
     base::Status st = Reload();
     r.status = st.ok() ? 200 : 422;
-    r.body = st.ok() ? "{\"reloaded\":true}\n" : "{\"reloaded\":false,\"error\":" + JsonQuote(st.message()) + "}\n";
+    r.body = st.ok() ? "{\"reloaded\":true}\n" : "{\"reloaded\":false,\"error\":" + base::JsonQuote(st.message()) + "}\n";
     return r;
   }
   r.status = 404;
@@ -93,18 +93,18 @@ std::string Scheduler::Explain(const std::string& name_text, const std::string& 
   auto routing = routing_.Get();
   if (!routing) return "{\"error\":\"not ready\"}\n";
   auto name = dns::NameFromText(name_text);
-  if (!name.ok()) return "{\"error\":" + JsonQuote(name.status().message()) + "}\n";
+  if (!name.ok()) return "{\"error\":" + base::JsonQuote(name.status().message()) + "}\n";
   IpAddr client;
   if (!ip_text.empty()) {
     auto ip = ParseIp(ip_text);
-    if (!ip.ok()) return "{\"error\":" + JsonQuote(ip.status().message()) + "}\n";
+    if (!ip.ok()) return "{\"error\":" + base::JsonQuote(ip.status().message()) + "}\n";
     client = *ip;
   } else {
     client = *ParseIp("127.0.0.1");
   }
   const ZoneTable& zt = *routing->zones;
   const GeoMap& geo = *routing->geo;
-  std::string out = "{\"name\":" + JsonQuote(dns::NameToText(*name)) + ",\"client\":" + JsonQuote(client.ToString());
+  std::string out = "{\"name\":" + base::JsonQuote(dns::NameToText(*name)) + ",\"client\":" + base::JsonQuote(client.ToString());
   std::string chain = "[";
   std::string cur = *name;
   std::string result = "REFUSED";
@@ -117,7 +117,7 @@ std::string Scheduler::Explain(const std::string& name_text, const std::string& 
     if (node->cname >= 0) {
       const dns::Record& c = node->records[node->cname];
       if (chain.size() > 1) chain += ",";
-      chain += JsonQuote(dns::NameToText(cur) + " CNAME " + dns::NameToText(c.rdata));
+      chain += base::JsonQuote(dns::NameToText(cur) + " CNAME " + dns::NameToText(c.rdata));
       cur = c.rdata;
       continue;
     }
@@ -130,41 +130,41 @@ std::string Scheduler::Explain(const std::string& name_text, const std::string& 
     Decision d;
     sched::Explain ex;
     Decide(geo, routing->states, client, want_v6, &rng, &d, &ex);
-    out += ",\"geo_name\":" + JsonQuote(dns::NameToText(cur));
-    out += ",\"source\":" + JsonQuote(SourceName(d.source));
-    if (d.rule >= 0) out += ",\"rule\":" + JsonQuote(geo.rule_prefixes()[d.rule].ToString());
+    out += ",\"geo_name\":" + base::JsonQuote(dns::NameToText(cur));
+    out += ",\"source\":" + base::JsonQuote(SourceName(d.source));
+    if (d.rule >= 0) out += ",\"rule\":" + base::JsonQuote(geo.rule_prefixes()[d.rule].ToString());
     if (ex.geo_used) {
       out += ",\"geoip\":{\"found\":" + std::string(ex.geo.found ? "true" : "false") +
              ",\"has_location\":" + (ex.geo.has_location ? "true" : "false");
       if (ex.geo.has_location) out += ",\"lat\":" + Num(ex.geo.lat) + ",\"lon\":" + Num(ex.geo.lon);
-      out += ",\"country\":" + JsonQuote(ex.geo.country) + ",\"prefix_len\":" + std::to_string(ex.geo.prefix_len) + "}";
+      out += ",\"country\":" + base::JsonQuote(ex.geo.country) + ",\"prefix_len\":" + std::to_string(ex.geo.prefix_len) + "}";
     }
-    out += ",\"scope\":" + std::to_string(d.scope) + ",\"tier\":" + JsonQuote(TierName(d.tier));
+    out += ",\"scope\":" + std::to_string(d.scope) + ",\"tier\":" + base::JsonQuote(TierName(d.tier));
     out += ",\"regions\":[";
     for (size_t i = 0; i < ex.order.size(); ++i) {
       const Pool& p = geo.pools()[ex.order[i].pool];
-      out += std::string(i ? "," : "") + "{\"region\":" + JsonQuote(p.name);
+      out += std::string(i ? "," : "") + "{\"region\":" + base::JsonQuote(p.name);
       if (ex.order[i].distance_km >= 0) out += ",\"distance_km\":" + Num(ex.order[i].distance_km);
       out += "}";
     }
     out += "],\"dropped\":[";
     for (size_t i = 0; i < ex.dropped.size(); ++i) {
-      out += std::string(i ? "," : "") + "{\"edge\":" + JsonQuote(geo.edges()[ex.dropped[i].edge].id) +
-             ",\"reason\":" + JsonQuote(ex.dropped[i].reason) + "}";
+      out += std::string(i ? "," : "") + "{\"edge\":" + base::JsonQuote(geo.edges()[ex.dropped[i].edge].id) +
+             ",\"reason\":" + base::JsonQuote(ex.dropped[i].reason) + "}";
     }
     out += "],\"answer\":[";
     for (int i = 0; i < d.count; ++i) {
       const Edge& e = geo.edges()[d.edges[i]];
       std::string addr = want_v6 ? dns::RdataToText(dns::kTypeAaaa, std::string_view(reinterpret_cast<const char*>(e.v6), 16))
                                             : dns::RdataToText(dns::kTypeA, std::string_view(reinterpret_cast<const char*>(e.v4), 4));
-      out += std::string(i ? "," : "") + "{\"edge\":" + JsonQuote(e.id) + ",\"region\":" + JsonQuote(geo.pools()[e.pool].name) +
-             ",\"address\":" + JsonQuote(addr) + "}";
+      out += std::string(i ? "," : "") + "{\"edge\":" + base::JsonQuote(e.id) + ",\"region\":" + base::JsonQuote(geo.pools()[e.pool].name) +
+             ",\"address\":" + base::JsonQuote(addr) + "}";
     }
     out += "]";
     break;
   }
   out += ",\"chain\":" + chain + "]";
-  out += ",\"result\":" + JsonQuote(result) + "}\n";
+  out += ",\"result\":" + base::JsonQuote(result) + "}\n";
   return out;
 }
 
@@ -175,14 +175,14 @@ std::string Scheduler::EdgesJson() {
     const auto& edges = routing->geo->edges();
     for (size_t i = 0; i < edges.size(); ++i) {
       const Edge& e = edges[i];
-      out += std::string(i ? "," : "") + "{\"id\":" + JsonQuote(e.id) + ",\"region\":" +
-             JsonQuote(routing->geo->pools()[e.pool].name) + ",\"weight\":" + std::to_string(e.weight) +
-             ",\"health\":" + JsonQuote(e.health_url) + ",\"state\":" + StateJson(routing->states[i]);
+      out += std::string(i ? "," : "") + "{\"id\":" + base::JsonQuote(e.id) + ",\"region\":" +
+             base::JsonQuote(routing->geo->pools()[e.pool].name) + ",\"weight\":" + std::to_string(e.weight) +
+             ",\"health\":" + base::JsonQuote(e.health_url) + ",\"state\":" + StateJson(routing->states[i]);
       if (health_) {
         auto it = health_->probes().find(e.id);
         if (it != health_->probes().end()) {
           out += ",\"probes\":" + std::to_string(it->second.probes) + ",\"failures\":" +
-                 std::to_string(it->second.failures) + ",\"last_error\":" + JsonQuote(it->second.last_error);
+                 std::to_string(it->second.failures) + ",\"last_error\":" + base::JsonQuote(it->second.last_error);
         }
       }
       out += "}";

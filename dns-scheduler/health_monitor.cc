@@ -1,6 +1,6 @@
 #include "dns-scheduler/health_monitor.h"
 
-#include "dns-scheduler/json.h"
+#include "lib/base/json.h"
 #include "lib/base/log.h"
 
 namespace cdn::sched {
@@ -15,10 +15,10 @@ ProbeResult ParseHealthResponse(const net::HttpResponse& r) {
     p.error = "HTTP " + std::to_string(r.status);
     return p;
   }
-  auto json = JsonValue::Parse(r.body);
+  auto json = base::JsonValue::Parse(r.body);
   std::string status = r.status == 503 ? "draining" : "ok";
   if (json.ok() && json->is_object()) {
-    const JsonValue& j = *json;
+    const base::JsonValue& j = *json;
     if (j["status"].is_string()) status = j["status"].str();
     if (j["egress_bps"].is_number() && j["egress_bps"].number() > 0) p.egress_bps = static_cast<uint64_t>(j["egress_bps"].number());
     if (j["capacity_bps"].is_number() && j["capacity_bps"].number() > 0) p.capacity_bps = static_cast<uint64_t>(j["capacity_bps"].number());

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <set>
 
+#include "dns-scheduler/domain_names.h"
 #include "lib/base/clock.h"
 #include "lib/base/log.h"
 
@@ -79,8 +80,13 @@ void Scheduler::StartDomainSync() {
     mkdir(config_.data_dir.c_str(), 0755);
     cache = config_.data_dir + "/domains.json";
   }
-  sync_ = std::make_unique<DomainSync>(loop_, config_.central_api, config_.central_token, config_.domains_poll_ms, cache,
-                                       [this](const std::vector<std::string>& d) { OnDomains(d); });
+  sync_ = std::make_unique<net::DomainSync>(loop_, config_.central_api, config_.central_token, config_.domains_poll_ms,
+                                            cache, [this](const std::string& body) -> base::Status {
+                                              auto d = ParseDomainTable(body);
+                                              if (!d.ok()) return d.status();
+                                              OnDomains(*d);
+                                              return base::Status::Ok();
+                                            });
   sync_->Start();
 }
 

@@ -14,7 +14,7 @@
 #include "dns-scheduler/config.h"
 #include "dns-scheduler/dns_server.h"
 #include "dns-scheduler/dns_stats.h"
-#include "dns-scheduler/domain_sync.h"
+#include "lib/net/domain_sync.h"
 #include "dns-scheduler/geo_db.h"
 #include "dns-scheduler/geo_map.h"
 #include "dns-scheduler/health_monitor.h"
@@ -74,7 +74,7 @@ class Scheduler {
   SlotRegistry edge_slots_{128};
   std::unique_ptr<DnsServer> dns_;
   std::unique_ptr<HealthMonitor> health_;
-  std::unique_ptr<DomainSync> sync_;
+  std::unique_ptr<net::DomainSync> sync_;
   std::unique_ptr<net::HttpServer> admin_;
   uint64_t reloads_ok_ = 0;
   uint64_t reloads_failed_ = 0;

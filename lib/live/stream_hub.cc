@@ -59,6 +59,19 @@ void StreamHub::MaybeFree(Stream* s) {
   if (callback_depth_ == 0 && s->Idle()) streams_.erase(s->key().ToString());
 }
 
+uint64_t StreamHub::EndStream(const StreamKey& key, int64_t now_ms) {
+  Stream* s = Find(key);
+  if (!s) return 0;
+  const uint64_t publisher = s->publisher();
+  {
+    CallbackScope scope(this);
+    if (publisher) s->DetachPublisher(now_ms);
+    s->EndAll();
+  }
+  MaybeFree(s);
+  return publisher;
+}
+
 void StreamHub::Tick(int64_t now_ms) {
   std::vector<Stream*> expired;
   for (auto& [k, s] : streams_) {

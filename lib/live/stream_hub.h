@@ -40,6 +40,10 @@ class StreamHub {
   // Detaches a viewer and frees the stream if nothing holds it any more.
   void RemoveConsumer(Stream* stream, Consumer* c);
 
+  // Ends a stream now (an operator's kick): every viewer gets OnStreamEnd. Returns the id of
+  // its publisher (0 if none) for the caller to close; the slot is released.
+  uint64_t EndStream(const StreamKey& key, int64_t now_ms);
+
   // Ends streams whose grace expired and frees idle ones.
   void Tick(int64_t now_ms);
 

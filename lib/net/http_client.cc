@@ -53,6 +53,11 @@ HttpClient::~HttpClient() {
 }
 
 uint64_t HttpClient::Get(const std::string& url, const RequestHeaders& headers, int64_t timeout_ms, Callback cb) {
+  return Request("GET", url, headers, "", timeout_ms, std::move(cb));
+}
+
+uint64_t HttpClient::Request(const std::string& method, const std::string& url, const RequestHeaders& headers,
+                             const std::string& body, int64_t timeout_ms, Callback cb) {
   auto fail = [&](std::string why) {
     std::weak_ptr<bool> alive = alive_;
     loop_->Defer([alive, cb, why] {
@@ -87,12 +92,21 @@ uint64_t HttpClient::Get(const std::string& url, const RequestHeaders& headers, 
   evhttp_add_header(out, "Host", host_header.c_str());
   evhttp_add_header(out, "Connection", "close");
   for (const auto& [k, v] : headers) evhttp_add_header(out, k.c_str(), v.c_str());
+  enum evhttp_cmd_type cmd = EVHTTP_REQ_GET;
+  if (method == "POST") cmd = EVHTTP_REQ_POST;
+  else if (method == "PUT") cmd = EVHTTP_REQ_PUT;
+  else if (method == "DELETE") cmd = EVHTTP_REQ_DELETE;
+  else if (method == "HEAD") cmd = EVHTTP_REQ_HEAD;
+  if (!body.empty() || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT) {
+    evbuffer_add(evhttp_request_get_output_buffer(p->req), body.data(), body.size());
+    evhttp_add_header(out, "Content-Length", std::to_string(body.size()).c_str());
+  }
   std::string target = u->path.empty() ? "/" : u->path;
   if (!u->query.empty()) target += "?" + u->query;
   uint64_t id = p->id;
   Pending* raw = p.get();
   pending_.emplace(id, std::move(p));
-  if (evhttp_make_request(raw->conn, raw->req, EVHTTP_REQ_GET, target.c_str()) != 0) {
+  if (evhttp_make_request(raw->conn, raw->req, cmd, target.c_str()) != 0) {
     // libevent freed the request on failure.
     raw->req = nullptr;
     HttpResponse r;

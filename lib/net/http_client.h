@@ -1,4 +1,4 @@
-// HttpClient: asynchronous HTTP/1.1 GET on an EventLoop through libevent's evhttp, with a
+// HttpClient: asynchronous HTTP/1.1 requests on an EventLoop through libevent's evhttp, with a
 // whole-request timeout, a body size cap and cancellation: for health probes and API polling.
 // Hosts must be IP literals or "localhost" (name lookups belong to c-ares, not here).
 // Single-threaded: use it on its loop only. Destroying the client cancels pending requests
@@ -43,6 +43,9 @@ class HttpClient {
   // loop, unless the request is cancelled. Returns an id for Cancel (0 if it failed at once;
   // the callback has then been scheduled with the error).
   uint64_t Get(const std::string& url, const RequestHeaders& headers, int64_t timeout_ms, Callback cb);
+  // Any method ("GET", "POST", "PUT", "DELETE", "HEAD") with an optional body.
+  uint64_t Request(const std::string& method, const std::string& url, const RequestHeaders& headers,
+                   const std::string& body, int64_t timeout_ms, Callback cb);
   void Cancel(uint64_t id);
   size_t pending() const { return pending_.size(); }
 

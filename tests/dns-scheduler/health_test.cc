@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "dns-scheduler/domain_sync.h"
+#include "dns-scheduler/domain_names.h"
 #include "dns-scheduler/health_monitor.h"
-#include "dns-scheduler/json.h"
+#include "lib/base/json.h"
 
 using namespace cdn::sched;
 
@@ -79,19 +79,19 @@ TEST_CASE("draining at once, load against configured or reported capacity") {
 }
 
 TEST_CASE("json reader") {
-  auto j = JsonValue::Parse(R"( {"a": [1, -2.5e1, "x\u00e9\n", true, null], "b": {"c": "d"}} )");
+  auto j = cdn::base::JsonValue::Parse(R"( {"a": [1, -2.5e1, "x\u00e9\n", true, null], "b": {"c": "d"}} )");
   REQUIRE(j.ok());
   CHECK((*j)["a"].items().size() == 5);
   CHECK((*j)["a"].items()[1].number() == -25);
   CHECK((*j)["a"].items()[2].str() == "x\xc3\xa9\n");
   CHECK((*j)["b"]["c"].str() == "d");
-  CHECK((*j)["missing"].type() == JsonValue::Type::kNull);
+  CHECK((*j)["missing"].type() == cdn::base::JsonValue::Type::kNull);
   for (const char* bad : {"", "{", "[1,]", "{\"a\" 1}", "\"abc", "01x", "[1] 2", "{\"a\":tru}", "\"\\q\""}) {
     CAPTURE(bad);
-    CHECK_FALSE(JsonValue::Parse(bad).ok());
+    CHECK_FALSE(cdn::base::JsonValue::Parse(bad).ok());
   }
-  CHECK_FALSE(JsonValue::Parse(std::string(100, '[') + std::string(100, ']')).ok());  // depth cap
-  CHECK(JsonQuote("a\"b\\\n\x01") == "\"a\\\"b\\\\\\n\\u0001\"");
+  CHECK_FALSE(cdn::base::JsonValue::Parse(std::string(100, '[') + std::string(100, ']')).ok());  // depth cap
+  CHECK(cdn::base::JsonQuote("a\"b\\\n\x01") == "\"a\\\"b\\\\\\n\\u0001\"");
 }
 
 TEST_CASE("domain table JSON") {

@@ -1,8 +1,7 @@
-// A small JSON reader (RFC 8259) for the two documents the scheduler reads over HTTP: an
-// edge's /healthz and central's domain table. Depth and size are capped; numbers are doubles;
+// A small JSON reader (RFC 8259) for documents services read over HTTP (an edge's /healthz, central's
+// domain table, API requests): depth and size are capped; numbers are doubles;
 // \u escapes decode to UTF-8. Plus an escaper for the JSON the admin API writes.
 // Pure values; any thread.
-// TODO(lead): move to lib/base if other services need a JSON reader.
 #pragma once
 
 #include <map>
@@ -13,7 +12,7 @@
 
 #include "lib/base/status.h"
 
-namespace cdn::sched {
+namespace cdn::base {
 
 class JsonValue {
  public:
@@ -47,4 +46,4 @@ class JsonValue {
 // "a\"b" -> "\"a\\\"b\"" (with the quotes).
 std::string JsonQuote(std::string_view s);
 
-}  // namespace cdn::sched
+}  // namespace cdn::base

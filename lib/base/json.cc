@@ -1,9 +1,9 @@
-#include "dns-scheduler/json.h"
+#include "lib/base/json.h"
 
 #include <cstdio>
 #include <cstdlib>
 
-namespace cdn::sched {
+namespace cdn::base {
 
 class JsonParser {
  public:
@@ -249,4 +249,4 @@ std::string JsonQuote(std::string_view s) {
   return out + "\"";
 }
 
-}  // namespace cdn::sched
+}  // namespace cdn::base

@@ -1,0 +1,135 @@
+#include "central/admin_api.h"
+
+#include "lib/auth/domain_json.h"
+#include "lib/base/clock.h"
+#include "lib/base/crypto.h"
+#include "lib/base/json.h"
+#include "lib/base/log.h"
+
+namespace cdn::central {
+
+namespace {
+const net::Headers kJson = {{"Cache-Control", "no-cache"}};
+
+void Error(net::HttpExchange* ex, int status, const std::string& why) {
+  ex->Reply(status, "application/json", "{\"error\": " + base::JsonQuote(why) + "}\n", kJson);
+}
+
+int StatusFor(const base::Status& st) {
+  switch (st.code()) {
+    case base::Status::Code::kNotFound: return 404;
+    case base::Status::Code::kDenied: return 403;
+    case base::Status::Code::kBusy: return 409;
+    case base::Status::Code::kInvalid: return 400;
+    default: return 500;
+  }
+}
+}  // namespace
+
+bool AdminApi::Authorized(const net::HttpExchange& ex) const {
+  if (token_.empty()) return false;
+  return base::ConstantTimeEquals(ex.header("Authorization"), "Bearer " + token_);
+}
+
+void AdminApi::Handle(std::unique_ptr<net::HttpExchange> ex) {
+  const std::string p = ex->path();
+  if (p == "/healthz") {
+    ex->Reply(hooks_.draining() ? 503 : 200, "application/json", hooks_.health(), kJson);
+  } else if (p == "/metrics") {
+    ex->Reply(200, "text/plain; version=0.0.4", hooks_.metrics());
+  } else if (p == "/api/v1/streams") {
+    ex->Reply(200, "application/json", hooks_.streams(), kJson);
+  } else if (p == "/api/v1/domains" || p.rfind("/api/v1/domains/", 0) == 0) {
+    Domains(std::move(ex), p.size() > 16 ? p.substr(16) : "");
+  } else if (p == "/api/v1/kick") {
+    Kick(std::move(ex));
+  } else {
+    Error(ex.get(), 404, "no such endpoint: " + p);
+  }
+}
+
+void AdminApi::Domains(std::unique_ptr<net::HttpExchange> ex, const std::string& rest) {
+  const std::string& m = ex->method();
+  const bool authorized = Authorized(*ex);
+  const int64_t now = base::WallSeconds();
+  if (rest.empty() && (m == "GET" || m == "HEAD")) {
+    // ETag: the table version; keys only for token holders (edges verify signatures).
+    const std::string etag = "\"" + std::to_string(domains_->version()) + (authorized ? "k" : "") + "\"";
+    if (ex->header("If-None-Match") == etag) {
+      ex->Reply(304, "", "", {{"ETag", etag}});
+      return;
+    }
+    ex->Reply(200, "application/json", domains_->ToJson(authorized, now), {{"ETag", etag}, {"Cache-Control", "no-cache"}});
+    return;
+  }
+  if (m != "GET" && !authorized) {
+    LOG(WARN) << "admin " << ex->peer() << ": " << m << " " << ex->path() << " refused: bad or missing token";
+    Error(ex.get(), 401, "missing or wrong bearer token");
+    return;
+  }
+  if (rest.empty() && m == "POST") {
+    auto d = auth::DomainFromJson(ex->body());
+    if (!d.ok()) return Error(ex.get(), 400, d.status().message());
+    auto added = domains_->Add(std::move(*d));
+    if (!added.ok()) return Error(ex.get(), StatusFor(added.status()), added.status().message());
+    ex->Reply(201, "application/json",
+              "{\"domain\": " + auth::DomainToJson(*added, true) + ", \"cname\": " +
+                  base::JsonQuote(added->name + "." + zone_ + ".") + "}\n",
+              kJson);
+    return;
+  }
+  std::string name = rest;
+  std::string action;
+  if (size_t slash = rest.find('/'); slash != std::string::npos) {
+    name = rest.substr(0, slash);
+    action = rest.substr(slash + 1);
+  }
+  if (action.empty() && m == "GET") {
+    const auth::Domain* d = domains_->Find(name);
+    if (!d) return Error(ex.get(), 404, "no domain " + name);
+    ex->Reply(200, "application/json",
+              "{\"domain\": " + auth::DomainToJson(*d, authorized) + ", \"cname\": " +
+                  base::JsonQuote(d->name + "." + zone_ + ".") + "}\n",
+              kJson);
+    return;
+  }
+  if (action.empty() && m == "DELETE") {
+    base::Status st = domains_->Remove(name);
+    if (!st.ok()) return Error(ex.get(), StatusFor(st), st.message());
+    ex->Reply(204, "", "");
+    return;
+  }
+  if (action == "key" && (m == "POST" || m == "PUT")) {
+    std::string key;
+    if (auto body = ex->body(); !body.empty()) {
+      auto j = base::JsonValue::Parse(body);
+      if (!j.ok()) return Error(ex.get(), 400, j.status().message());
+      if ((*j)["key"].is_string()) key = (*j)["key"].str();
+    }
+    auto d = domains_->RotateKey(name, key);
+    if (!d.ok()) return Error(ex.get(), StatusFor(d.status()), d.status().message());
+    ex->Reply(200, "application/json", "{\"domain\": " + auth::DomainToJson(*d, true) + "}\n", kJson);
+    return;
+  }
+  Error(ex.get(), 405, m + " " + ex->path() + " is not supported");
+}
+
+void AdminApi::Kick(std::unique_ptr<net::HttpExchange> ex) {
+  if (ex->method() != "POST") return Error(ex.get(), 405, "use POST");
+  if (!Authorized(*ex)) return Error(ex.get(), 401, "missing or wrong bearer token");
+  auto j = base::JsonValue::Parse(ex->body());
+  if (!j.ok()) return Error(ex.get(), 400, j.status().message());
+  std::string vhost = (*j)["domain"].is_string() ? (*j)["domain"].str() : "";
+  if ((*j)["vhost"].is_string()) vhost = (*j)["vhost"].str();
+  const std::string app = (*j)["app"].is_string() ? (*j)["app"].str() : "";
+  const std::string stream = (*j)["stream"].is_string() ? (*j)["stream"].str() : "";
+  if (vhost.empty() || app.empty() || stream.empty()) return Error(ex.get(), 400, "domain, app and stream are required");
+  // A pull domain names its source's streams.
+  if (const auth::Domain* d = domains_->Find(vhost); d && d->type == auth::Domain::Type::kPull) vhost = d->source;
+  KickRequest k = domains_->Kick(vhost, app, stream, base::WallSeconds());
+  if (hooks_.kick) hooks_.kick(k);
+  LOG(INFO) << "kick " << vhost << "/" << app << "/" << stream << " (id " << k.id << ")";
+  ex->Reply(200, "application/json", "{\"kick\": " + std::to_string(k.id) + "}\n", kJson);
+}
+
+}  // namespace cdn::central
