@@ -7,6 +7,7 @@
 #include "lib/base/json.h"
 #include "lib/base/log.h"
 #include "lib/metrics/exposition.h"
+#include "lib/net/hls_request.h"
 
 namespace cdn::edge {
 
@@ -52,9 +53,25 @@ Edge::Edge(net::EventLoop* loop, EdgeConfig config)
 Edge::~Edge() { Shutdown(); }
 
 base::Status Edge::Start() {
+  upstreams_->set_sign([this](const live::StreamKey& key, const std::string& uri) {
+    return policy_->UpstreamAuthQuery(key, uri);
+  });
   rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
+  // HLS cache: RocksDB disk tier under data_dir, memory LRU above it.
+  auto disk = store::KvStore::Open(config_.data_dir + "/cache");
+  if (!disk.ok()) return disk.status().WithContext("data_dir");
+  disk_ = std::move(*disk);
+  cache_ = std::make_unique<ObjectCache>(config_.cache_memory, config_.cache_disk, disk_.get());
+  CDN_RETURN_IF_ERROR(cache_->LoadDiskIndex());
+  std::vector<config::HostPort> http_origins = config_.origins_http;
+  if (http_origins.empty()) {
+    // Default: the same hosts as the RTMP origins, on central's default HTTP port.
+    for (const auto& o : config_.origins) http_origins.push_back(config::HostPort{o.host, 8090});
+  }
+  hls_ = std::make_unique<HlsProxy>(loop_, http_origins, cache_.get(), &stats_, config_.upstream_timeout_ms, 10000);
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
+  flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { OnHls(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
   auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
                                        [this](std::unique_ptr<net::HttpExchange> ex) { OnAdmin(std::move(ex)); });
@@ -105,6 +122,36 @@ base::Status Edge::ApplyTable(const std::string& body) {
     }
   }
   return base::Status::Ok();
+}
+
+void Edge::OnHls(std::unique_ptr<net::HttpExchange> ex) {
+  bool playlist = false;
+  if (!net::IsHlsPath(ex->path(), &playlist)) {
+    ex->Reply(404, "text/plain", "not found\n", {{"Access-Control-Allow-Origin", "*"}});
+    return;
+  }
+  if (ex->method() != "GET" && ex->method() != "HEAD") {
+    ex->Reply(405, "text/plain", "method not allowed\n");
+    return;
+  }
+  net::Admission a = policy_->AdmitPlay(net::MakeHlsPlayRequest(*ex, playlist));
+  if (!a.ok()) {
+    const bool not_found = a.status.code() == base::Status::Code::kNotFound;
+    stats_.Reject(a.reason);
+    LOG(WARN) << "hls " << ex->peer() << " " << ex->path() << ": rejected (" << a.reason << "): " << a.status.message();
+    ex->Reply(not_found ? 404 : 403, "text/plain", a.reason + ": " + a.status.message() + "\n",
+              {{"Access-Control-Allow-Origin", "*"}});
+    return;
+  }
+  HlsRequest r;
+  r.playlist = playlist;
+  r.cache_key = a.key.vhost + a.path;  // token-free path: one object for every viewer
+  const std::string playlist_uri = "/" + a.key.app + "/" + a.key.name + ".m3u8";
+  std::string up = policy_->UpstreamAuthQuery(a.key, playlist_uri);
+  r.upstream_path = a.path + "?vhost=" + a.key.vhost + (up.empty() ? "" : "&" + up);
+  r.viewer_query = ex->query();
+  r.order_key = a.key.ToString();
+  hls_->Serve(std::move(ex), std::move(r));
 }
 
 void Edge::OnTick() {

@@ -8,6 +8,9 @@
 #include <memory>
 
 #include "cache-edge/edge_config.h"
+#include "cache-edge/hls_proxy.h"
+#include "cache-edge/object_cache.h"
+#include "lib/store/kv_store.h"
 #include "cache-edge/upstream.h"
 #include "lib/live/stream_hub.h"
 #include "lib/net/domain_policy.h"
@@ -35,6 +38,7 @@ class Edge {
  private:
   void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
   void OnTick();
+  void OnHls(std::unique_ptr<net::HttpExchange> ex);
   base::Status ApplyTable(const std::string& body);
 
   net::EventLoop* loop_;
@@ -46,6 +50,9 @@ class Edge {
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<net::HttpServer> admin_;
+  std::unique_ptr<store::KvStore> disk_;
+  std::unique_ptr<ObjectCache> cache_;
+  std::unique_ptr<HlsProxy> hls_;
   std::unique_ptr<net::DomainSync> sync_;
   std::set<uint64_t> kicks_done_;
   net::Timer tick_;

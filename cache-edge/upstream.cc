@@ -23,11 +23,17 @@ uint64_t Fnv1a(std::string_view s, uint64_t h = 1469598103934665603ULL) {
   return h;
 }
 
-rtmp::ClientSession::Options SessionFor(const live::StreamKey& key, const config::HostPort& origin, bool publish) {
+rtmp::ClientSession::Options SessionFor(const live::StreamKey& key, const config::HostPort& origin, bool publish,
+                                        const UpstreamOptions& opts) {
   rtmp::ClientSession::Options o;
   o.tc_url = "rtmp://" + origin.ToString() + "/" + key.app + "?vhost=" + key.vhost;
   o.app = key.app;
   o.stream = key.name + "?vhost=" + key.vhost;
+  // Central checks signatures like any edge: sign our own request with the push domain's key.
+  if (opts.sign) {
+    const std::string q = opts.sign(key, "/" + key.app + "/" + key.name);
+    if (!q.empty()) o.stream += "&" + q;
+  }
   o.publish = publish;
   return o;
 }
@@ -69,7 +75,7 @@ void UpstreamPull::Connect() {
   const config::HostPort& origin = order_[attempt_ % order_.size()];
   LOG(INFO) << "pull " << key_.ToString() << ": connecting to central " << origin.ToString();
   client_ = std::make_unique<net::RtmpClient>(owner_->loop(), this);
-  client_->Connect(origin, SessionFor(key_, origin, false), owner_->options().timeout_ms);
+  client_->Connect(origin, SessionFor(key_, origin, false, owner_->options()), owner_->options().timeout_ms);
 }
 
 void UpstreamPull::OnClientReady() {
@@ -162,7 +168,7 @@ void UpstreamRelay::Connect() {
   const config::HostPort& origin = order_[attempt_ % order_.size()];
   LOG(INFO) << "relay " << key_.ToString() << ": publishing to central " << origin.ToString();
   client_ = std::make_unique<net::RtmpClient>(owner_->loop(), this);
-  client_->Connect(origin, SessionFor(key_, origin, true), owner_->options().timeout_ms);
+  client_->Connect(origin, SessionFor(key_, origin, true, owner_->options()), owner_->options().timeout_ms);
 }
 
 void UpstreamRelay::OnClientReady() {

@@ -34,6 +34,8 @@ struct UpstreamOptions {
   int64_t backoff_min_ms = 200;
   int64_t backoff_max_ms = 3000;
   size_t queue_bytes = 16 << 20;
+  // Query that signs a request for `uri` of the stream to central ("auth_key=..."), or "".
+  std::function<std::string(const live::StreamKey&, const std::string& uri)> sign;
 };
 
 class Upstreams;
@@ -110,6 +112,7 @@ class Upstreams {
   size_t pulls() const { return pulls_.size(); }
   size_t relays() const { return relays_.size(); }
   void StopAll();
+  void set_sign(std::function<std::string(const live::StreamKey&, const std::string&)> f) { options_.sign = std::move(f); }
 
   net::EventLoop* loop() const { return loop_; }
   live::StreamHub* hub() const { return hub_; }

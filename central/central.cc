@@ -1,5 +1,6 @@
 #include "central/central.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "lib/base/clock.h"
@@ -29,17 +30,26 @@ live::HubOptions HubOpts(const CentralConfig& c) {
   h.takeover_idle_ms = c.takeover_idle_ms;
   return h;
 }
+HlsServerOptions HlsOpts(const CentralConfig& c) {
+  HlsServerOptions h;
+  h.packager.fragment_ms = c.hls_fragment_ms;
+  h.packager.window = c.hls_window;
+  h.wait_ms = std::max<int64_t>(2 * c.hls_fragment_ms, 1000);
+  h.linger_ms = std::max<int64_t>(30000, 2 * c.hls_window * c.hls_fragment_ms);
+  return h;
+}
 }  // namespace
 
 Central::Central(net::EventLoop* loop, CentralConfig config)
     : loop_(loop),
       config_(std::move(config)),
-      policy_(std::make_unique<net::DomainPolicy>(auth::DomainTable(config_.domains))),
+      policy_(std::make_unique<CentralPolicy>(auth::DomainTable(config_.domains))),
       hub_(HubOpts(config_)),
       tick_(loop, [this] {
         const int64_t now = base::MonoMs();
         hub_.Tick(now);
-        egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out, now);
+        if (hls_) hls_->Tick(now);
+        egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out + (hls_ ? hls_->stats().bytes_out : 0), now);
       }) {}
 
 Central::~Central() { Shutdown(); }
@@ -67,6 +77,9 @@ base::Status Central::Start() {
   rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), opts, &stats_);
+  hls_ = std::make_unique<HlsServer>(loop_, &hub_, policy_.get(), HlsOpts(config_), &stats_);
+  policy_->on_publish = [this](live::Stream* s) { hls_->OnPublishStarted(s); };
+  flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { hls_->Handle(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
   auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
                                        [this](std::unique_ptr<net::HttpExchange> ex) { api_->Handle(std::move(ex)); });
@@ -82,6 +95,7 @@ base::Status Central::Start() {
 
 void Central::Shutdown() {
   tick_.Cancel();
+  if (hls_) hls_->CloseAll();
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
   admin_.reset();
@@ -90,6 +104,7 @@ void Central::Shutdown() {
 std::string Central::Metrics() const {
   metrics::Exposition e;
   net::AddLiveMetrics(stats_, hub_, &e);
+  if (hls_) hls_->AddMetrics(&e);
   return e.Render();
 }
 

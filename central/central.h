@@ -3,11 +3,13 @@
 // come back. Built from a validated CentralConfig; runs on one thread (its loop).
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "central/admin_api.h"
 #include "central/central_config.h"
 #include "central/domain_service.h"
+#include "central/hls_server.h"
 #include "lib/store/kv_store.h"
 #include "lib/auth/domain_table.h"
 #include "lib/live/stream_hub.h"
@@ -20,6 +22,16 @@
 #include "lib/net/rtmp_server.h"
 
 namespace cdn::central {
+
+// The domain policy plus central's sinks: each accepted publish gets an HLS packager.
+class CentralPolicy : public net::DomainPolicy {
+ public:
+  using net::DomainPolicy::DomainPolicy;
+  void OnPublishStarted(live::Stream* stream) override {
+    if (on_publish) on_publish(stream);
+  }
+  std::function<void(live::Stream*)> on_publish;
+};
 
 class Central {
  public:
@@ -41,11 +53,12 @@ class Central {
 
   net::EventLoop* loop_;
   CentralConfig config_;
-  std::unique_ptr<net::DomainPolicy> policy_;
+  std::unique_ptr<CentralPolicy> policy_;
   live::StreamHub hub_;
   net::LiveStats stats_;
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
+  std::unique_ptr<HlsServer> hls_;  // after flv_: destroyed first
   std::unique_ptr<net::HttpServer> admin_;
   std::unique_ptr<store::KvStore> catalog_;
   std::unique_ptr<DomainService> domains_;

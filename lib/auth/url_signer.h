@@ -32,7 +32,7 @@ constexpr std::string_view kAuthKeyParam = "auth_key";  // type A's query parame
 constexpr int64_t kDefaultTtlSeconds = 1800;            // B and C: validity after the signing time
 constexpr int64_t kUtc8Offset = 8 * 3600;               // B's time is written in UTC+8
 
-// Which check refused a request; Label() is the metric label and log word.
+// Which check refused a request; AuthErrorLabel() names it for metrics and logs.
 enum class AuthError { kMissing, kMalformed, kExpired, kBadHash, kWrongType };
 std::string_view AuthErrorLabel(AuthError e);  // missing, malformed, expired, bad_hash, wrong_type
 

@@ -19,6 +19,12 @@ void Stream::SendStart(Consumer* c) {
   }
 }
 
+size_t Stream::viewer_count() const {
+  size_t n = 0;
+  for (const Consumer* c : consumers_) n += c && c->is_viewer();
+  return n;
+}
+
 void Stream::RemoveConsumer(Consumer* c) {
   auto it = std::find(consumers_.begin(), consumers_.end(), c);
   if (it == consumers_.end()) return;

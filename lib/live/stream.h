@@ -29,6 +29,8 @@ class Consumer {
   virtual void OnPublisherGone() {}
   // The stream ended for good (grace expired, or kicked). The consumer is already detached.
   virtual void OnStreamEnd() = 0;
+  // Internal sinks (the HLS packager, later recorders) answer false: not counted as viewers.
+  virtual bool is_viewer() const { return true; }
 };
 
 struct StreamOptions {
@@ -48,6 +50,7 @@ class Stream {
   uint64_t publisher() const { return publisher_; }
   bool ever_published() const { return ever_published_; }
   size_t consumer_count() const { return consumers_.size(); }
+  size_t viewer_count() const;  // consumers that are viewers (not internal sinks)
   int64_t publish_start_ms() const { return publish_start_ms_; }
   int64_t last_packet_ms() const { return last_packet_ms_; }
 

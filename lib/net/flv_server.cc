@@ -209,19 +209,24 @@ void FlvServer::OnRequest(std::unique_ptr<HttpExchange> ex) {
   auto params = http::ParseQuery(ex->query());
   if (auto v = http::QueryGet(params, "vhost")) vhost = http::ToLower(*v);
   const std::string name = ex->peer() + " " + vhost + "/" + app + "/" + stream;
-  auto key = policy_->AdmitPlay(vhost, app, stream, ex->query());
+  PlayRequest play;
+  play.protocol = PlayProtocol::kFlv;
+  play.vhost = vhost;
+  play.path = ex->path();
+  play.query = ex->query();
+  Admission key = policy_->AdmitPlay(play);
   if (!key.ok()) {
-    const bool unknown = key.status().code() == base::Status::Code::kNotFound;
-    stats_->Reject(unknown ? "unknown_domain" : "play_denied");
-    LOG(WARN) << "flv " << name << ": rejected: " << key.status().message();
-    ex->Reply(unknown ? 404 : 403, "text/plain", key.status().message() + "\n", kCors);
+    const bool not_found = key.status.code() == base::Status::Code::kNotFound;
+    stats_->Reject(key.reason);
+    LOG(WARN) << "flv " << name << ": rejected (" << key.reason << "): " << key.status.message();
+    ex->Reply(not_found ? 404 : 403, "text/plain", key.reason + ": " + key.status.message() + "\n", kCors);
     return;
   }
   auto viewer = std::make_unique<FlvViewer>(this, std::move(ex), name);
   FlvViewer* raw = viewer.get();
   viewers_.emplace(raw, std::move(viewer));
   ++stats_->flv_connections;
-  raw->Play(hub_->FindOrCreate(*key));
+  raw->Play(hub_->FindOrCreate(key.key));
 }
 
 void FlvServer::Remove(FlvViewer* v) {

@@ -110,6 +110,33 @@ void HttpExchange::Reply(int status, std::string_view content_type, std::string_
   gone_ = true;  // evhttp owns and frees the request now
 }
 
+void HttpExchange::ReplyShared(int status, std::string_view content_type, const base::SharedBytes& body, size_t offset,
+                               size_t length, const Headers& headers) {
+  if (replied_ || gone_) return;
+  if (!body || offset > body->size() || length > body->size() - offset) {
+    Reply(500, "text/plain", "internal error: bad range\n");
+    return;
+  }
+  replied_ = true;
+  if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+  AddHeaders(content_type, headers);
+  struct evbuffer* b = evbuffer_new();
+  if (method_ != "HEAD") {
+    if (length > 0) {
+      auto* hold = new base::SharedBytes(body);
+      evbuffer_add_reference(
+          b, body->data() + offset, length,
+          [](const void*, size_t, void* arg) { delete static_cast<base::SharedBytes*>(arg); }, hold);
+    }
+  } else {
+    evhttp_add_header(evhttp_request_get_output_headers(req_), "Content-Length", std::to_string(length).c_str());
+  }
+  if (method_ != "HEAD") bytes_sent_ += length;
+  evhttp_send_reply(req_, status, HttpReason(status), b);
+  evbuffer_free(b);
+  gone_ = true;  // evhttp owns and frees the request now
+}
+
 void HttpExchange::StartStream(int status, std::string_view content_type, const Headers& headers) {
   if (replied_ || gone_) return;
   replied_ = true;

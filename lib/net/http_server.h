@@ -41,6 +41,10 @@ class HttpExchange {
   std::string body() const;
 
   void Reply(int status, std::string_view content_type, std::string_view body, const Headers& headers = {});
+  // Reply with bytes [offset, offset + length) of a shared immutable object added by reference
+  // (an HLS segment): kept alive until written, never copied. HEAD gets the headers only.
+  void ReplyShared(int status, std::string_view content_type, const base::SharedBytes& body, size_t offset,
+                   size_t length, const Headers& headers = {});
   // Streaming (chunked transfer encoding).
   void StartStream(int status, std::string_view content_type, const Headers& headers = {});
   void SendShared(const base::SharedBytes& bytes);

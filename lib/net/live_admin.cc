@@ -40,7 +40,7 @@ std::string StreamsJson(const live::StreamHub& hub) {
     first = false;
     o << "{\"vhost\": \"" << JsonEscape(s.key().vhost) << "\", \"app\": \"" << JsonEscape(s.key().app)
       << "\", \"stream\": \"" << JsonEscape(s.key().name) << "\", \"publishing\": " << (s.has_publisher() ? "true" : "false")
-      << ", \"viewers\": " << s.consumer_count() << ", \"bytes_in\": " << s.bytes_in() << "}";
+      << ", \"viewers\": " << s.viewer_count() << ", \"bytes_in\": " << s.bytes_in() << "}";
   });
   o << "]}\n";
   return o.str();
@@ -62,6 +62,9 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   for (const auto& [key, n] : stats.upstream)
     e->Counter("livecdn_upstream_requests_total", "Upstream relays and pulls, by kind and result",
                {{"kind", key.first}, {"result", key.second}}, double(n));
+  for (const auto& [key, n] : stats.cache)
+    e->Counter("livecdn_cache_requests_total", "HLS cache lookups, by tier and result", {{"tier", key.first}, {"result", key.second}},
+               double(n));
   e->Counter("livecdn_slow_viewer_skips_total", "Times a viewer fell behind and skipped to the next key frame", {},
              double(stats.slow_viewer_skips));
   e->Counter("livecdn_slow_viewer_kicks_total", "Viewers disconnected for staying behind", {},

@@ -1,12 +1,16 @@
 // What the RTMP and HTTP-FLV servers of central and edge share: the policy that names and
-// admits streams (domain table now, signatures and upstream pulls later), the knobs, and the
+// admits streams (domain table, signatures; upstream pulls on the edge), the knobs, and the
 // counters the admin endpoints read. Single-threaded with the servers that use them.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "lib/auth/url_signer.h"
 #include "lib/base/status.h"
 #include "lib/live/stream.h"
 #include "lib/rtmp/stream_name.h"
@@ -25,17 +29,49 @@ struct LiveServerOptions {
   int64_t max_connections = 10000;
 };
 
+// How a viewer asked for a stream; it decides which URI a signature covers (DESIGN.md "URL signing").
+enum class PlayProtocol { kRtmp, kFlv, kHls, kHlsSegment };
+
+struct PlayRequest {
+  PlayProtocol protocol = PlayProtocol::kRtmp;
+  std::string vhost;
+  // The path as the client sent it (raw, not percent-decoded), with any type B/C token prefix:
+  // RTMP "/<app>/<stream>", FLV "/<app>/<stream>.flv", HLS "/<app>/<stream>.m3u8" (master and
+  // variant playlists too), HLS segment: the segment's own path.
+  std::string path;
+  std::string query;          // without '?'; RTMP: the stream name's query
+  std::string connect_query;  // RTMP: the tcUrl/app query (an auth_key may be there instead)
+  // kHlsSegment only: names the stream a token-free segment path belongs to
+  // ("/live/room-12.ts" -> "live", "room"); false: no stream's segment (404).
+  std::function<bool(std::string_view path, std::string* app, std::string* stream)> segment_of;
+};
+
+// What AdmitPublish / AdmitPlay answer: the stream, or why not.
+struct [[nodiscard]] Admission {
+  base::Status status;  // Ok, or the refusal: kNotFound -> 404, others -> 403 / RTMP error
+  std::string reason;   // refused: the label of livecdn_auth_rejections_total and the log word
+  live::StreamKey key;  // admitted: the stream
+  std::string path;     // play: the request path without a token (cache keys, routing)
+  std::optional<auth::Token> token;  // play with a checked signature: HLS carries it onto its URIs
+  bool ok() const { return status.ok(); }
+  static Admission Refuse(std::string reason, base::Status status) {
+    Admission a;
+    a.reason = std::move(reason);
+    a.status = std::move(status);
+    return a;
+  }
+};
+
 // Decisions about who may publish or play what. The edge adds upstream pulls on top.
 class LivePolicy {
  public:
   virtual ~LivePolicy() = default;
   // Checks the vhost at connect time (unknown domain: rejected).
   virtual base::Status AdmitConnect(const rtmp::ConnectInfo& info) = 0;
-  // Names the stream a publisher writes to, or says why not.
-  virtual base::Result<live::StreamKey> AdmitPublish(const rtmp::ConnectInfo& info, const rtmp::StreamRequest& req) = 0;
-  // Names the stream a viewer plays (vhost, app, name, query from the URL), or says why not.
-  virtual base::Result<live::StreamKey> AdmitPlay(const std::string& vhost, const std::string& app,
-                                                  const std::string& name, const std::string& query) = 0;
+  // Names the stream a publisher writes to (checking its signature), or says why not.
+  virtual Admission AdmitPublish(const rtmp::ConnectInfo& info, const rtmp::StreamRequest& req) = 0;
+  // Names the stream a viewer plays (checking its signature), or says why not.
+  virtual Admission AdmitPlay(const PlayRequest& req) = 0;
   // A viewer is waiting for a stream that has no publisher here (the edge starts a pull).
   virtual void OnViewerWaiting(live::Stream* stream) {}
   // A publisher was accepted on `stream` (the edge starts its relay upstream).
@@ -52,6 +88,7 @@ struct LiveStats {
   std::map<std::string, uint64_t> rejections;  // reason -> count
   std::map<std::string, uint64_t> closes;      // close reason class -> count
   std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count
+  std::map<std::pair<std::string, std::string>, uint64_t> cache;     // (tier, result) -> count
   uint64_t publish_accepted = 0, play_accepted = 0;
   uint64_t slow_viewer_skips = 0, slow_viewer_kicks = 0;
   // first-frame latency histogram buckets (ms upper bounds) per protocol

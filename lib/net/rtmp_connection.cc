@@ -112,16 +112,16 @@ void RtmpConnection::OnConnect(const rtmp::ConnectInfo& info) {
 void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   const auto& info = session_.connect_info();
   name_ = tcp_->peer() + " " + info.vhost + "/" + info.app + "/" + req.name;
-  auto key = server_->policy_->AdmitPublish(info, req);
+  Admission key = server_->policy_->AdmitPublish(info, req);
   if (!key.ok()) {
-    LOG(WARN) << "rtmp " << name_ << ": publish rejected: " << key.status().message();
-    server_->stats_->Reject(key.status().code() == base::Status::Code::kNotFound ? "unknown_domain" : "publish_denied");
-    session_.RejectPublish("NetStream.Publish.BadName", key.status().message());
+    LOG(WARN) << "rtmp " << name_ << ": publish rejected (" << key.reason << "): " << key.status.message();
+    server_->stats_->Reject(key.reason);
+    session_.RejectPublish("NetStream.Publish.BadName", key.reason + ": " + key.status.message());
     Close("publish rejected");
     return;
   }
   const uint64_t id = server_->hub_->NextPublisherId();
-  auto s = server_->hub_->Publish(*key, id, base::MonoMs(), [this](uint64_t old) { server_->KickPublisher(old); });
+  auto s = server_->hub_->Publish(key.key, id, base::MonoMs(), [this](uint64_t old) { server_->KickPublisher(old); });
   if (!s.ok()) {
     LOG(WARN) << "rtmp " << name_ << ": publish rejected: " << s.status().message();
     server_->stats_->Reject("stream_busy");
@@ -134,7 +134,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   ++server_->stats_->publishers;
   ++server_->stats_->publish_accepted;
   tcp_->SetReadTimeout(server_->options_.publish_idle_ms);
-  LOG(INFO) << "rtmp " << name_ << ": publishing " << key->ToString();
+  LOG(INFO) << "rtmp " << name_ << ": publishing " << key.key.ToString();
   session_.AcceptPublish();
   server_->policy_->OnPublishStarted(stream_);
 }
@@ -142,17 +142,23 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
 void RtmpConnection::OnPlay(const rtmp::StreamRequest& req) {
   const auto& info = session_.connect_info();
   name_ = tcp_->peer() + " " + info.vhost + "/" + info.app + "/" + req.name;
-  auto key = server_->policy_->AdmitPlay(info.vhost, info.app, req.name, req.query);
+  PlayRequest play;
+  play.protocol = PlayProtocol::kRtmp;
+  play.vhost = info.vhost;
+  play.path = "/" + info.app + "/" + req.name;
+  play.query = req.query;
+  play.connect_query = info.query;
+  Admission key = server_->policy_->AdmitPlay(play);
   if (!key.ok()) {
-    LOG(WARN) << "rtmp " << name_ << ": play rejected: " << key.status().message();
-    server_->stats_->Reject(key.status().code() == base::Status::Code::kNotFound ? "unknown_domain" : "play_denied");
-    session_.RejectPlay("NetStream.Play.Failed", key.status().message());
+    LOG(WARN) << "rtmp " << name_ << ": play rejected (" << key.reason << "): " << key.status.message();
+    server_->stats_->Reject(key.reason);
+    session_.RejectPlay("NetStream.Play.Failed", key.reason + ": " + key.status.message());
     Close("play rejected");
     return;
   }
   tcp_->SetReadTimeout(0);  // players may stay silent
   play_requested_ms_ = base::MonoMs();
-  stream_ = server_->hub_->FindOrCreate(*key);
+  stream_ = server_->hub_->FindOrCreate(key.key);
   stream_->AddConsumer(this);  // calls OnStreamStart at once when live
   if (!playing_ && stream_) {
     server_->policy_->OnViewerWaiting(stream_);

@@ -82,7 +82,8 @@ def wait_port(port, host="127.0.0.1", timeout=10):
 class Central:
     """A real central on free ports with a temp config and data dir."""
 
-    def __init__(self, extra_yaml="", domains=True, rtmp_extra=""):
+    def __init__(self, extra_yaml="", domains=True, rtmp_extra="", domains_yaml=None):
+        """domains_yaml: a whole `domains:` block replacing the open push.test/pull.test pair."""
         self.dir = tempfile.mkdtemp(prefix="livecdn-central-")
         self.rtmp_port, self.http_port, self.admin_port = free_port(), free_port(), free_port()
         dom = """
@@ -92,6 +93,8 @@ domains:
     type: pull
     source: push.test
 """ if domains else ""
+        if domains_yaml is not None:
+            dom = domains_yaml
         self.config = os.path.join(self.dir, "central.yaml")
         with open(self.config, "w") as f:
             f.write(f"""node_id: central-test
@@ -360,6 +363,7 @@ class Edge:
         self.rtmp_port, self.http_port, self.admin_port = free_port(host), free_port(host), free_port(host)
         self.config = os.path.join(self.dir, "edge.yaml")
         origin_list = ", ".join(f"127.0.0.1:{c.rtmp_port}" for c in origins)
+        http_list = ", ".join(f"127.0.0.1:{c.http_port}" for c in origins)
         with open(self.config, "w") as f:
             f.write(f"""node_id: {name}
 region: test
@@ -369,6 +373,7 @@ admin: {{listen: {host}:{self.admin_port}, token: test-token}}
 data_dir: {self.dir}/data
 central:
   origins: [{origin_list}]
+  http: [{http_list}]
 {extra_yaml}
 domains:
   - {{name: push.test, type: push}}
@@ -387,6 +392,9 @@ domains:
 
     def flv(self, stream, vhost="pull.test", app="live"):
         return f"http://{self.host}:{self.http_port}/{app}/{stream}.flv?vhost={vhost}"
+
+    def hls(self, stream, vhost="pull.test", app="live"):
+        return f"http://{self.host}:{self.http_port}/{app}/{stream}.m3u8?vhost={vhost}"
 
     def logs(self):
         with open(self.log_path) as f:

@@ -1,0 +1,163 @@
+#include "cache-edge/hls_proxy.h"
+
+#include "cache-edge/upstream.h"
+#include "lib/base/clock.h"
+#include "lib/base/log.h"
+#include "lib/http/range.h"
+
+namespace cdn::edge {
+
+namespace {
+const net::Headers kCors = {{"Access-Control-Allow-Origin", "*"},
+                            {"Access-Control-Allow-Methods", "GET, HEAD, OPTIONS"},
+                            {"Access-Control-Allow-Headers", "Range, Origin, Accept"},
+                            {"Access-Control-Expose-Headers", "Content-Length, Content-Range"}};
+
+int64_t MaxAgeMs(const std::string& cache_control, int64_t def) {
+  size_t p = cache_control.find("max-age=");
+  if (p == std::string::npos) return def;
+  int64_t v = 0;
+  for (size_t i = p + 8; i < cache_control.size() && isdigit(static_cast<unsigned char>(cache_control[i])); ++i)
+    v = v * 10 + (cache_control[i] - '0');
+  return v * 1000;
+}
+}  // namespace
+
+HlsProxy::HlsProxy(net::EventLoop* loop, std::vector<config::HostPort> origins_http, ObjectCache* cache,
+                   net::LiveStats* stats, int64_t timeout_ms, int64_t stale_ms)
+    : loop_(loop),
+      origins_(std::move(origins_http)),
+      cache_(cache),
+      stats_(stats),
+      timeout_ms_(timeout_ms),
+      stale_ms_(stale_ms),
+      client_(loop, 64 << 20) {}
+
+HlsProxy::~HlsProxy() = default;
+
+std::string HlsProxy::RewritePlaylist(const std::string& body, const std::string& query) {
+  std::string out;
+  out.reserve(body.size() + 64);
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t nl = body.find('\n', pos);
+    std::string line = body.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? body.size() : nl + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line[0] != '#') {
+      line = line.substr(0, line.find('?'));
+      if (!query.empty()) line += "?" + query;
+    }
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+void HlsProxy::Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req) {
+  const int64_t now = base::MonoMs();
+  std::string tier;
+  ObjectPtr obj = cache_->Get(req.cache_key, now, &tier);
+  if (obj && obj->Fresh(now)) {
+    ++stats_->cache[{tier, "hit"}];
+    Respond(ex.get(), *obj, req.playlist, req.viewer_query, tier);
+    return;
+  }
+  ++stats_->cache[{"memory", "miss"}];
+  auto it = inflight_.find(req.cache_key);
+  if (it != inflight_.end()) {  // collapsed onto the request already on its way
+    it->second.waiters.push_back(Waiter{std::move(ex), req.viewer_query});
+    return;
+  }
+  const std::string key = req.cache_key;
+  Fetch f;
+  f.order = RendezvousOrder(origins_, req.order_key);
+  f.waiters.push_back(Waiter{std::move(ex), req.viewer_query});
+  f.req = std::move(req);
+  inflight_.emplace(key, std::move(f));
+  StartFetch(key);
+}
+
+void HlsProxy::StartFetch(const std::string& key) {
+  Fetch& f = inflight_.at(key);
+  const config::HostPort& origin = f.order[f.attempt % f.order.size()];
+  ++upstream_requests_;
+  client_.Get("http://" + origin.ToString() + f.req.upstream_path, {}, timeout_ms_,
+              [this, key](const net::HttpResponse& r) { OnFetched(key, r); });
+}
+
+void HlsProxy::OnFetched(const std::string& key, const net::HttpResponse& r) {
+  auto it = inflight_.find(key);
+  if (it == inflight_.end()) return;
+  Fetch& f = it->second;
+  const bool transport_error = !r.ok() || r.status >= 500;
+  if (transport_error && f.attempt + 1 < f.order.size()) {
+    ++stats_->upstream[{"hls", "fail"}];
+    LOG(WARN) << "hls " << key << ": " << (r.ok() ? "HTTP " + std::to_string(r.status) : r.error) << " from "
+              << f.order[f.attempt % f.order.size()].ToString() << ", trying the next central";
+    ++f.attempt;
+    StartFetch(key);
+    return;
+  }
+  Fetch done = std::move(f);
+  inflight_.erase(it);
+  const int64_t now = base::MonoMs();
+  if (r.ok() && r.status == 200) {
+    ++stats_->upstream[{"hls", "ok"}];
+    auto obj = std::make_shared<CachedObject>();
+    obj->body = base::MakeShared(r.body);
+    obj->content_type = r.header("Content-Type");
+    if (obj->content_type.empty()) obj->content_type = done.req.playlist ? "application/vnd.apple.mpegurl" : "video/mp2t";
+    obj->fetched_ms = now;
+    const std::string cc = r.header("Cache-Control");
+    obj->immutable = !done.req.playlist && cc.find("immutable") != std::string::npos;
+    obj->max_age_ms = MaxAgeMs(cc, done.req.playlist ? 1000 : 60000);
+    if (done.req.playlist) last_good_playlist_[key] = obj;
+    cache_->Put(key, obj);
+    for (auto& w : done.waiters) Respond(w.ex.get(), *obj, done.req.playlist, w.viewer_query, "upstream");
+    return;
+  }
+  ++stats_->upstream[{"hls", r.ok() && r.status == 404 ? "not_found" : "fail"}];
+  // stale-if-error: a playlist refresh that fails serves the last good copy for a while.
+  if (done.req.playlist && (!r.ok() || r.status >= 500)) {
+    auto lg = last_good_playlist_.find(key);
+    if (lg != last_good_playlist_.end() && now - lg->second->fetched_ms < stale_ms_) {
+      ++stats_->cache[{"stale", "hit"}];
+      for (auto& w : done.waiters) Respond(w.ex.get(), *lg->second, true, w.viewer_query, "stale");
+      return;
+    }
+  }
+  const int status = r.ok() ? (r.status == 404 ? 404 : 502) : 504;
+  LOG(INFO) << "hls " << key << ": upstream " << (r.ok() ? "HTTP " + std::to_string(r.status) : r.error) << " -> " << status;
+  for (auto& w : done.waiters) {
+    w.ex->Reply(status, "text/plain", status == 404 ? "not found\n" : "upstream unavailable\n", kCors);
+  }
+}
+
+void HlsProxy::Respond(net::HttpExchange* ex, const CachedObject& obj, bool playlist, const std::string& viewer_query,
+                       const std::string& tier) {
+  net::Headers h = kCors;
+  h.emplace_back("X-Cache", tier == "upstream" ? "MISS" : "HIT from " + tier);
+  if (playlist) {
+    h.emplace_back("Cache-Control", "max-age=1");
+    ex->Reply(200, obj.content_type, RewritePlaylist(*obj.body, viewer_query), h);
+    return;
+  }
+  h.emplace_back("Cache-Control", "max-age=3600, immutable");
+  h.emplace_back("Accept-Ranges", "bytes");
+  const std::string& body = *obj.body;
+  http::ByteRange range = http::ParseRange(ex->header("Range"), body.size());
+  if (range.kind == http::ByteRange::Kind::kUnsatisfiable) {
+    h.emplace_back("Content-Range", range.ContentRange(body.size()));
+    ex->Reply(416, "text/plain", "range not satisfiable\n", h);
+    return;
+  }
+  if (range.kind == http::ByteRange::Kind::kRange) {
+    h.emplace_back("Content-Range", range.ContentRange(body.size()));
+    ex->Reply(206, obj.content_type, std::string_view(body).substr(range.first, range.length()), h);
+    return;
+  }
+  ex->Reply(200, obj.content_type, body, h);
+}
+
+}  // namespace cdn::edge
