@@ -63,12 +63,13 @@ void HlsProxy::Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req) {
     Respond(ex.get(), *obj, req.playlist, req.viewer_query, tier);
     return;
   }
-  ++stats_->cache[{"memory", "miss"}];
   auto it = inflight_.find(req.cache_key);
   if (it != inflight_.end()) {  // collapsed onto the request already on its way
+    ++stats_->cache[{"memory", "collapsed"}];
     it->second.waiters.push_back(Waiter{std::move(ex), req.viewer_query});
     return;
   }
+  ++stats_->cache[{"memory", "miss"}];
   const std::string key = req.cache_key;
   Fetch f;
   f.order = RendezvousOrder(origins_, req.order_key);

@@ -121,6 +121,9 @@ data_dir: {self.dir}/data
         with open(self.log_path) as f:
             return f.read()
 
+    def metrics(self):
+        return metrics_of(self.admin_port)
+
     def rss_kb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -383,9 +386,16 @@ domains:
 """)
         self.log_path = os.path.join(self.dir, "edge.log")
         self.log = open(self.log_path, "w")
+        self.start()
+
+    def start(self):
+        """(Re)starts the process with the same config and data_dir (e.g. after a kill -9)."""
         self.proc = spawn([os.path.join(BIN, "cache-edge"), "-c", self.config], stdout=self.log, stderr=subprocess.STDOUT)
         for port in (self.rtmp_port, self.http_port, self.admin_port):
-            wait_port(port, host)
+            wait_port(port, self.host)
+
+    def metrics(self):
+        return metrics_of(self.admin_port, self.host)
 
     def rtmp(self, stream, vhost="push.test", app="live"):
         return f"rtmp://{self.host}:{self.rtmp_port}/{app}/{stream}?vhost={vhost}"
@@ -419,3 +429,24 @@ def get_json(url, timeout=5):
             return r.status, json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
+
+
+def metrics_of(port, host="127.0.0.1"):
+    """Prometheus text from an admin listener as {(name, frozenset(labels)): value}."""
+    import urllib.request
+    out = {}
+    with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = re.match(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)', line)
+            if not m:
+                continue
+            labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ""))
+            out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+def metric_sum(metrics, name, **labels):
+    want = set(labels.items())
+    return sum(v for (n, l), v in metrics.items() if n == name and want <= set(l))
