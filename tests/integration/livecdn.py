@@ -357,10 +357,18 @@ def check(cond, msg):
     print("ok:", msg, flush=True)
 
 
+DEFAULT_DOMAINS = """domains:
+  - {name: push.test, type: push}
+  - name: pull.test
+    type: pull
+    source: push.test
+"""
+
+
 class Edge:
     """A real cache-edge on free ports, pointing at one or more centrals."""
 
-    def __init__(self, origins, name="edge-test", extra_yaml="", host="127.0.0.1"):
+    def __init__(self, origins, name="edge-test", extra_yaml="", host="127.0.0.1", central_extra="", domains_yaml=None):
         self.dir = tempfile.mkdtemp(prefix="livecdn-edge-")
         self.host = host
         self.rtmp_port, self.http_port, self.admin_port = free_port(host), free_port(host), free_port(host)
@@ -377,12 +385,9 @@ data_dir: {self.dir}/data
 central:
   origins: [{origin_list}]
   http: [{http_list}]
+{central_extra}
 {extra_yaml}
-domains:
-  - {{name: push.test, type: push}}
-  - name: pull.test
-    type: pull
-    source: push.test
+{domains_yaml if domains_yaml is not None else DEFAULT_DOMAINS}
 """)
         self.log_path = os.path.join(self.dir, "edge.log")
         self.log = open(self.log_path, "w")

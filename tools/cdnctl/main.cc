@@ -44,8 +44,8 @@ int RecordsCommand(const Args&) {
 
 int main(int argc, char** argv) {
   using namespace cdn::cdnctl;
-  const std::string cmd = argc > 1 ? argv[1] : "";
-  Args a = ParseArgs(argc, argv, 1);
+  Args a = ParseArgs(argc, argv, 1);  // global options may come before the command
+  const std::string cmd = a.positional.empty() ? (a.Has("help") ? "help" : "") : a.positional[0];
   if (cmd == "domain") return DomainCommand(a);
   if (cmd == "sign") return SignCommand(a);
   if (cmd == "verify") return VerifyCommand(a);

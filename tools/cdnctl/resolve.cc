@@ -105,7 +105,8 @@ int ResolveCommand(const Args& a) {
     ares_destroy(channel);
     return fprintf(stderr, "cdnctl: bad --server %s\n", server.c_str()), 2;
   }
-  std::vector<std::string> chain;
+  std::vector<std::string> chain;  // names that were CNAMEs, in order
+  std::string canonical_;
   std::vector<std::pair<std::string, int>> addrs;
   std::string current = name;
   std::string error;
@@ -139,6 +140,7 @@ int ResolveCommand(const Args& a) {
     if (host) {
       for (char** al = host->h_aliases; al && *al; ++al) chain.push_back(*al);
       std::string canonical = host->h_name ? host->h_name : current;
+      canonical_ = canonical;
       for (int i = 0; i < nttl; ++i) {
         char buf[INET_ADDRSTRLEN];
         inet_ntop(AF_INET, &ttls[i].ipaddr, buf, sizeof buf);
@@ -155,24 +157,24 @@ int ResolveCommand(const Args& a) {
   ares_destroy(channel);
   ares_library_cleanup();
   if (a.Has("json")) {
-    printf("{\"name\": %s, \"cnames\": [", base::JsonQuote(name).c_str());
+    printf("{\"name\": %s, \"canonical\": %s, \"cnames\": [", base::JsonQuote(name).c_str(),
+           base::JsonQuote(canonical_.empty() ? name : canonical_).c_str());
     for (size_t i = 0; i < chain.size(); ++i) printf("%s%s", i ? ", " : "", base::JsonQuote(chain[i]).c_str());
     printf("], \"addresses\": [");
     for (size_t i = 0; i < addrs.size(); ++i) printf("%s{\"address\": \"%s\", \"ttl\": %d}", i ? ", " : "", addrs[i].first.c_str(), addrs[i].second);
     printf("]%s%s}\n", error.empty() ? "" : ", \"error\": ", error.empty() ? "" : base::JsonQuote(error).c_str());
   } else {
     printf("%s%s\n", name.c_str(), client.empty() ? "" : (" (as seen from client subnet " + client + "/24)").c_str());
-    std::string prev = name;
-    for (const auto& c : chain) {
-      printf("  %s CNAME\n", c.c_str());
-      prev = c;
+    for (size_t i = 0; i < chain.size(); ++i) {
+      const std::string& next = i + 1 < chain.size() ? chain[i + 1] : canonical_;
+      printf("  %s CNAME %s\n", chain[i].c_str(), next.c_str());
     }
     for (const auto& [ip, ttl] : addrs) printf("  A %s (ttl %d)\n", ip.c_str(), ttl);
     if (!error.empty()) printf("  error: %s\n", error.c_str());
   }
   if (a.Has("explain")) {
     const std::string admin = a.Get("admin", "127.0.0.1:8083");
-    std::string target = chain.empty() ? name : chain.back();
+    std::string target = canonical_.empty() ? name : canonical_;
     std::string url = "http://" + admin + "/api/v1/resolve?name=" + http::PercentEncode(target) +
                       (client.empty() ? "" : "&ip=" + client);
     auto r = HttpCall("GET", url, {}, "", 5000);
