@@ -44,9 +44,13 @@ void HlsPackager::OnVideo(const live::MediaPacket& p) {
   auto info = media::ParseVideoTag(p.payload());
   if (!info.ok() || info->codec == media::VideoCodec::kUnknown) return;
   if (info->codec != media::VideoCodec::kAvc) {
-    LOG(WARN) << "hls " << name_ << ": video is not H.264: the stream is not packaged for HLS";
-    unsupported_ = true;
-    FinishSegment(last_ts_ + 1);
+    // A configuration for another codec (HEVC, AV1, ...) says what the stream is; a stray
+    // coded frame of one is just skipped.
+    if (info->sequence_header) {
+      LOG(WARN) << "hls " << name_ << ": video is not H.264: the stream is not packaged for HLS";
+      unsupported_ = true;
+      FinishSegment(last_ts_);
+    }
     return;
   }
   const std::string_view body = std::string_view(p.payload()).substr(std::min(info->payload_offset, p.size()));

@@ -5,7 +5,6 @@
 #include <random>
 #include <vector>
 
-#include "lib/base/clock.h"
 #include "lib/base/log.h"
 #include "lib/http/query.h"
 #include "lib/http/range.h"

@@ -272,6 +272,17 @@ TEST_CASE("HEVC is not packaged") {
   for (int64_t t = 0; t < 5000; t += 40) p.OnPacket(Make(PacketType::kVideo, t, std::string("\x1c\x01\x00\x00\x00xx", 7)));
   CHECK(p.unsupported());
   CHECK(p.playlist() == nullptr);
+
+  SUBCASE("a stray HEVC frame in an H.264 stream is skipped") {
+    HlsPackager q("s", "room/", "y", Options());
+    Feeder f{&q};
+    f.Headers();
+    f.Until(1000);
+    q.OnPacket(Make(PacketType::kVideo, 1000, std::string("\x1c\x01\x00\x00\x00xx", 7)));
+    f.Until(2001);
+    CHECK_FALSE(q.unsupported());
+    CHECK(q.playlist() != nullptr);
+  }
 }
 
 TEST_CASE("segment names are parsed strictly") {
@@ -284,6 +295,51 @@ TEST_CASE("segment names are parsed strictly") {
                           "ab1-99999999999999999999.ts", "ab1-1x.ts", "xab1-0.ts"}) {
     CAPTURE(bad);
     CHECK(p.segment(bad) == nullptr);
+  }
+}
+
+TEST_CASE("hostile packets: random bodies, timestamps that jump and go back, no crash, whole TS out") {
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto rnd = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  HlsPackager p("fuzz", "room/", "f", Options(4));
+  int64_t ts = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const uint64_t r = rnd();
+    ts += static_cast<int64_t>(r % 97) - 10;  // mostly forward, sometimes back
+    if (ts < 0) ts = 0;
+    std::string body;
+    switch (r >> 60) {
+      case 0: body = media::testing::kAvcTag640; break;
+      case 1: body = media::testing::kAvcTag720; break;
+      case 2: body = kAacSeq; break;
+      case 3: body = AvcFrame(true, static_cast<int>(r % 200) - 100, r % 3000); break;
+      case 4: body = AacFrame(r % 900); break;
+      default: {
+        // AVC key/inter, AAC, MP3, and coded frames of HEVC (legacy id 12) and enhanced RTMP
+        // (their sequence headers would rightly stop the packaging: tested above).
+        static const char kFirst[] = {0x17, 0x27, static_cast<char>(0xaf), 0x2f, 0x1c, static_cast<char>(0x91)};
+        body.push_back(kFirst[(r >> 8) % sizeof kFirst]);
+        for (size_t n = r % 64; n > 0; --n) body.push_back(static_cast<char>(rnd()));
+        if (body[0] == 0x1c && body.size() > 1) body[1] = 1;  // HEVC NALU, not a sequence header
+      }
+    }
+    const bool audio = (r >> 60) == 2 || (r >> 60) == 4 || static_cast<uint8_t>(body[0]) == 0xaf;
+    p.OnPacket(Make(audio ? PacketType::kAudio : PacketType::kVideo, ts, body));
+    if (r % 5000 == 0) p.OnPublisherGone();
+  }
+  REQUIRE(p.playlist() != nullptr);
+  const auto pl = p.playlist();
+  CHECK(pl->segments <= 4);
+  for (uint64_t seq = pl->media_sequence; seq < pl->media_sequence + pl->segments; ++seq) {
+    auto seg = p.segment(p.SegmentFileName(seq));
+    REQUIRE(seg != nullptr);
+    CHECK(seg->size() % 188 == 0);
+    CHECK((*seg)[0] == 0x47);
   }
 }
 
