@@ -7,33 +7,21 @@
 
 #include "cache-edge/edge.h"
 #include "lib/base/log.h"
+#include "lib/config/service_args.h"
 
 int main(int argc, char** argv) {
-  std::string config_path = "configs/cache-edge.yaml";
-  bool test_only = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "-c" || a == "--config") && i + 1 < argc) config_path = argv[++i];
-    else if (a == "-t") test_only = true;
-    else {
-      std::cerr << "usage: cache-edge -c <cache-edge.yaml> [-t]\n";
-      return 2;
-    }
-  }
-  auto config = cdn::edge::EdgeConfig::Load(config_path);
+  auto args = cdn::config::ParseServiceArgs(argc, argv, "cache-edge", "configs/cache-edge.yaml");
+  if (!args) return 2;
+  auto config = cdn::edge::EdgeConfig::Load(args->config_path);
   if (!config.ok()) {
     std::cerr << "cache-edge: bad config: " << config.status().message() << "\n";
     return 1;
   }
-  if (test_only) {
-    std::cout << "cache-edge: config " << config_path << " is ok\n";
+  if (args->test_only) {
+    std::cout << "cache-edge: config " << args->config_path << " is ok\n";
     return 0;
   }
-  const std::string& lvl = config->log_level;
-  cdn::base::SetLogLevel(lvl == "debug" ? cdn::base::LogLevel::kDebug
-                         : lvl == "warn" ? cdn::base::LogLevel::kWarn
-                         : lvl == "error" ? cdn::base::LogLevel::kError
-                                          : cdn::base::LogLevel::kInfo);
+  cdn::config::ApplyLogLevel(config->log_level);
   cdn::base::SetLogTag(config->node_id.c_str());
   cdn::net::EventLoop loop;
   cdn::edge::Edge edge(&loop, std::move(*config));

@@ -1,6 +1,7 @@
 #include "lib/rtmp/server_session.h"
 
 #include "lib/base/bytes.h"
+#include "lib/rtmp/aggregate.h"
 #include "lib/base/log.h"
 
 namespace cdn::rtmp {
@@ -123,28 +124,12 @@ Status ServerSession::HandleData(Message&& m) {
 }
 
 Status ServerSession::SplitAggregate(const Message& m) {
-  // Sub-messages are FLV tags (FLV 10.1 E.4.1) followed by their PreviousTagSize.
-  base::ByteReader r(m.payload);
-  bool first = true;
-  uint32_t base_ts = 0;
-  while (!r.empty()) {
-    uint8_t type, ts_ext;
-    uint32_t size, ts, sid, prev;
-    std::string_view body;
-    if (!r.ReadU8(&type) || !r.ReadU24(&size) || !r.ReadU24(&ts) || !r.ReadU8(&ts_ext) || !r.ReadU24(&sid) ||
-        !r.ReadBytes(size, &body) || !r.ReadU32(&prev))
-      return Status::Invalid("malformed aggregate message");
-    ts |= static_cast<uint32_t>(ts_ext) << 24;
-    if (first) base_ts = ts, first = false;
-    Message sub;
-    sub.type = type;
-    sub.timestamp = m.timestamp + (ts - base_ts);
-    sub.stream_id = m.stream_id;
-    sub.csid = m.csid;
-    sub.payload.assign(body);
-    if (type == kMsgAudio || type == kMsgVideo) {
+  std::vector<Message> subs;
+  CDN_RETURN_IF_ERROR(rtmp::SplitAggregate(m, &subs));
+  for (auto& sub : subs) {
+    if (sub.type == kMsgAudio || sub.type == kMsgVideo) {
       delegate_->OnMedia(std::move(sub));
-    } else if (type == kMsgAmf0Data) {
+    } else if (sub.type == kMsgAmf0Data) {
       CDN_RETURN_IF_ERROR(HandleData(std::move(sub)));
     }
   }
