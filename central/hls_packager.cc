@@ -58,7 +58,11 @@ void HlsPackager::OnVideo(const live::MediaPacket& p) {
     if (avc_ && body == avc_record_) return;  // the same configuration again (a reconnect, a replay)
     auto config = media::ParseAvcDecoderConfig(body);
     if (!config.ok()) {
-      LOG(WARN) << "hls " << name_ << ": bad AVC sequence header: " << config.status().message();
+      if (!warned_header_) {
+        LOG(WARN) << "hls " << name_ << ": bad AVC sequence header (ignored; logged once): "
+                  << config.status().message();
+        warned_header_ = true;
+      }
       return;
     }
     if (avc_ || open_) MarkDiscontinuity();  // new parameters (or video after audio-only): start afresh
@@ -100,7 +104,11 @@ void HlsPackager::OnAudio(const live::MediaPacket& p) {
     if (aac_ && body == aac_record_) return;
     auto config = media::ParseAudioSpecificConfig(body);
     if (!config.ok()) {
-      LOG(WARN) << "hls " << name_ << ": bad AAC sequence header: " << config.status().message();
+      if (!warned_header_) {
+        LOG(WARN) << "hls " << name_ << ": bad AAC sequence header (ignored; logged once): "
+                  << config.status().message();
+        warned_header_ = true;
+      }
       return;
     }
     if (aac_) MarkDiscontinuity();

@@ -103,6 +103,7 @@ class HlsPackager : public live::Consumer {
   std::string avc_record_, aac_record_;  // sequence header payloads, to spot changes
   bool unsupported_ = false;
   bool warned_audio_ = false;
+  bool warned_header_ = false;  // bad sequence headers are logged once (a publisher could spam them)
   media::TsMuxer muxer_{true, true};
 
   // The segment being written.

@@ -70,7 +70,12 @@ struct Fixture {
     http = std::move(*h);
     client = std::make_unique<net::HttpClient>(&loop);
   }
-  ~Fixture() { hls->CloseAll(); }
+  ~Fixture() {
+    hls->CloseAll();
+    // One more loop turn: HttpClient frees its finished connections on the next turn.
+    loop.Defer([this] { loop.Stop(); });
+    loop.Run();
+  }
 
   std::string Url(const std::string& path_and_query) {
     return "http://127.0.0.1:" + std::to_string(http->port()) + path_and_query;
