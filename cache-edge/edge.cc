@@ -53,6 +53,13 @@ Edge::Edge(net::EventLoop* loop, EdgeConfig config)
 Edge::~Edge() { Shutdown(); }
 
 base::Status Edge::Start() {
+  // Hostnames in central.* are resolved with c-ares on the loop and re-resolved on their TTL.
+  resolver_ = std::make_unique<net::Resolver>(loop_);
+  hosts_ = std::make_unique<net::HostCache>(loop_, resolver_.get());
+  for (const auto& o : config_.origins) hosts_->Track(o.host);
+  for (const auto& o : config_.origins_http) hosts_->Track(o.host);
+  auto lookup = [this](const std::string& host) { return hosts_->Lookup(host); };
+  upstreams_->set_lookup(lookup);
   upstreams_->set_sign([this](const live::StreamKey& key, const std::string& uri) {
     return policy_->UpstreamAuthQuery(key, uri);
   });
@@ -70,6 +77,7 @@ base::Status Edge::Start() {
     for (const auto& o : config_.origins) http_origins.push_back(config::HostPort{o.host, 8090});
   }
   hls_ = std::make_unique<HlsProxy>(loop_, http_origins, cache_.get(), &stats_, config_.upstream_timeout_ms, 10000);
+  hls_->set_lookup(lookup);
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { OnHls(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
@@ -158,6 +166,7 @@ void Edge::OnTick() {
   const int64_t now = base::MonoMs();
   hub_.Tick(now);
   upstreams_->Tick(now);
+  if (hosts_) hosts_->Tick(now);
   egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out, now);
   if (draining_) {
     const int64_t clients = stats_.rtmp_connections + stats_.flv_connections;
@@ -181,6 +190,7 @@ void Edge::Drain(std::function<void()> done) {
 
 void Edge::Shutdown() {
   tick_.Cancel();
+  resolver_.reset();  // before the host cache its callbacks write to
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
   if (upstreams_) upstreams_->StopAll();

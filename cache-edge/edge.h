@@ -19,6 +19,7 @@
 #include "lib/net/flv_server.h"
 #include "lib/net/http_server.h"
 #include "lib/net/live_admin.h"
+#include "lib/net/resolver.h"
 #include "lib/net/rtmp_server.h"
 
 namespace cdn::edge {
@@ -54,6 +55,8 @@ class Edge {
   std::unique_ptr<ObjectCache> cache_;
   std::unique_ptr<HlsProxy> hls_;
   std::unique_ptr<net::DomainSync> sync_;
+  std::unique_ptr<net::HostCache> hosts_;
+  std::unique_ptr<net::Resolver> resolver_;
   std::set<uint64_t> kicks_done_;
   net::Timer tick_;
   net::RateMeter egress_;

@@ -81,7 +81,17 @@ void HlsProxy::Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req) {
 
 void HlsProxy::StartFetch(const std::string& key) {
   Fetch& f = inflight_.at(key);
-  const config::HostPort& origin = f.order[f.attempt % f.order.size()];
+  config::HostPort origin = f.order[f.attempt % f.order.size()];
+  if (lookup_) {
+    auto ip = lookup_(origin.host);
+    if (!ip) {
+      net::HttpResponse r;
+      r.error = "central " + origin.host + " not resolved yet";
+      loop_->Defer([this, key, r] { OnFetched(key, r); });
+      return;
+    }
+    origin.host = *ip;
+  }
   ++upstream_requests_;
   client_.Get("http://" + origin.ToString() + f.req.upstream_path, {}, timeout_ms_,
               [this, key](const net::HttpResponse& r) { OnFetched(key, r); });

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +38,8 @@ class HlsProxy {
   ~HlsProxy();
 
   void Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req);
+  // Maps an origin host to its current address (c-ares); unset: hosts are used as they are.
+  void set_lookup(std::function<std::optional<std::string>(const std::string&)> f) { lookup_ = std::move(f); }
   uint64_t upstream_requests() const { return upstream_requests_; }
   size_t inflight() const { return inflight_.size(); }
 
@@ -68,6 +72,7 @@ class HlsProxy {
   std::map<std::string, Fetch> inflight_;
   std::map<std::string, ObjectPtr> last_good_playlist_;
   uint64_t upstream_requests_ = 0;
+  std::function<std::optional<std::string>(const std::string&)> lookup_;
 };
 
 }  // namespace cdn::edge

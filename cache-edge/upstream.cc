@@ -53,6 +53,14 @@ std::vector<config::HostPort> RendezvousOrder(const std::vector<config::HostPort
   return out;
 }
 
+std::optional<config::HostPort> ResolveOrigin(const UpstreamOptions& o, config::HostPort origin) {
+  if (!o.lookup) return origin;
+  auto ip = o.lookup(origin.host);
+  if (!ip) return std::nullopt;
+  origin.host = *ip;
+  return origin;
+}
+
 // ---- UpstreamPull ----------------------------------------------------------------------------
 
 UpstreamPull::UpstreamPull(Upstreams* owner, live::StreamKey key)
@@ -72,7 +80,13 @@ void UpstreamPull::Start() { Connect(); }
 
 void UpstreamPull::Connect() {
   dead_client_.reset();
-  const config::HostPort& origin = order_[attempt_ % order_.size()];
+  auto resolved = ResolveOrigin(owner_->options(), order_[attempt_ % order_.size()]);
+  if (!resolved) {
+    LOG(WARN) << "pull " << key_.ToString() << ": central " << order_[attempt_ % order_.size()].host << " not resolved yet";
+    Retry();
+    return;
+  }
+  const config::HostPort& origin = *resolved;
   LOG(INFO) << "pull " << key_.ToString() << ": connecting to central " << origin.ToString();
   client_ = std::make_unique<net::RtmpClient>(owner_->loop(), this);
   client_->Connect(origin, SessionFor(key_, origin, false, owner_->options()), owner_->options().timeout_ms);
@@ -165,7 +179,15 @@ void UpstreamRelay::Start() {
 void UpstreamRelay::Connect() {
   dead_client_.reset();
   if (finished_) return;
-  const config::HostPort& origin = order_[attempt_ % order_.size()];
+  auto resolved = ResolveOrigin(owner_->options(), order_[attempt_ % order_.size()]);
+  if (!resolved) {
+    LOG(WARN) << "relay " << key_.ToString() << ": central " << order_[attempt_ % order_.size()].host << " not resolved yet";
+    ++attempt_;
+    retry_timer_.Start(backoff_ms_);
+    backoff_ms_ = std::min(backoff_ms_ * 2, owner_->options().backoff_max_ms);
+    return;
+  }
+  const config::HostPort& origin = *resolved;
   LOG(INFO) << "relay " << key_.ToString() << ": publishing to central " << origin.ToString();
   client_ = std::make_unique<net::RtmpClient>(owner_->loop(), this);
   client_->Connect(origin, SessionFor(key_, origin, true, owner_->options()), owner_->options().timeout_ms);

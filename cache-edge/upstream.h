@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,12 @@ struct UpstreamOptions {
   size_t queue_bytes = 16 << 20;
   // Query that signs a request for `uri` of the stream to central ("auth_key=..."), or "".
   std::function<std::string(const live::StreamKey&, const std::string& uri)> sign;
+  // Current numeric address of an origin host (c-ares, re-resolved on TTL); nullopt while unknown.
+  std::function<std::optional<std::string>(const std::string& host)> lookup;
 };
+
+// The origin with its host replaced by its current address, or nullopt while unresolved.
+std::optional<config::HostPort> ResolveOrigin(const UpstreamOptions& o, config::HostPort origin);
 
 class Upstreams;
 
@@ -113,6 +119,7 @@ class Upstreams {
   size_t relays() const { return relays_.size(); }
   void StopAll();
   void set_sign(std::function<std::string(const live::StreamKey&, const std::string&)> f) { options_.sign = std::move(f); }
+  void set_lookup(std::function<std::optional<std::string>(const std::string&)> f) { options_.lookup = std::move(f); }
 
   net::EventLoop* loop() const { return loop_; }
   live::StreamHub* hub() const { return hub_; }

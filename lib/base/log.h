@@ -23,13 +23,19 @@ class LogLine {
   std::ostringstream os_;
 };
 
+// Turns the stream expression into void so both branches of LOG's ?: have one type.
+struct LogVoidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace cdn::base
 
 #define CDN_LOG_DEBUG ::cdn::base::LogLevel::kDebug
 #define CDN_LOG_INFO ::cdn::base::LogLevel::kInfo
 #define CDN_LOG_WARN ::cdn::base::LogLevel::kWarn
 #define CDN_LOG_ERROR ::cdn::base::LogLevel::kError
-#define LOG(sev)                                                 \
-  if (CDN_LOG_##sev < ::cdn::base::GetLogLevel()) {              \
-  } else                                                         \
-    ::cdn::base::LogLine(CDN_LOG_##sev, __FILE__, __LINE__).stream()
+// An expression, not an if/else, so `if (x) LOG(INFO) << ...;` has no dangling else.
+#define LOG(sev)                                              \
+  !(CDN_LOG_##sev >= ::cdn::base::GetLogLevel())              \
+      ? (void)0                                               \
+      : ::cdn::base::LogVoidify() & ::cdn::base::LogLine(CDN_LOG_##sev, __FILE__, __LINE__).stream()

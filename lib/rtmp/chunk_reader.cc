@@ -8,6 +8,14 @@ namespace cdn::rtmp {
 
 using base::Status;
 
+namespace {
+// What a message header alone may make us allocate. The declared length is the peer's word: a
+// peer declaring max_message_size on each of max_chunk_streams streams, then sending one chunk
+// each, would otherwise hold 64 x 8 MiB per connection for ~9 KB sent. Beyond this the buffer
+// grows with the bytes that really arrive (geometrically: a few reallocations per large frame).
+constexpr size_t kMaxUpFrontReserve = 64 << 10;
+}  // namespace
+
 Status ChunkReader::Consume(std::string_view in, std::vector<Message>* out) {
   if (!status_.ok()) return status_;  // errors are final: the chunk stream is out of sync
   bytes_received_ += in.size();
@@ -139,7 +147,7 @@ base::Result<size_t> ChunkReader::ParseOne(std::string_view data, std::vector<Me
     st.stream_id = stream_id;
     st.seen = true;
     st.partial.clear();
-    st.partial.reserve(length);
+    st.partial.reserve(std::min<size_t>(length, kMaxUpFrontReserve));
     st.in_progress = true;
   } else if (fmt != 3) {
     // A new header in the middle of a message: the sender abandoned it (librtmp does this
@@ -168,6 +176,12 @@ base::Result<size_t> ChunkReader::ParseOne(std::string_view data, std::vector<Me
     out->push_back(std::move(m));
   }
   return used;
+}
+
+size_t ChunkReader::buffered_bytes() const {
+  size_t n = buf_.capacity();
+  for (const auto& [csid, st] : streams_) n += st.partial.capacity();
+  return n;
 }
 
 Status ChunkReader::HandleControl(const Message& m) {

@@ -32,6 +32,9 @@ class ChunkReader {
 
   uint32_t chunk_size() const { return chunk_size_; }
   uint64_t bytes_received() const { return bytes_received_; }
+  // Memory held for partial chunks and partial messages (capacity, not size): what one peer
+  // costs between messages.
+  size_t buffered_bytes() const;
 
  private:
   struct StreamState {

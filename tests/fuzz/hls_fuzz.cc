@@ -45,7 +45,9 @@ const std::vector<auth::Token>& Tokens() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider fdp(data, size);
-  const std::string query = fdp.ConsumeRandomLengthString(512);
+  // A raw HTTP query: the request line ends at LF, so it holds none (RFC 9112 3).
+  std::string query = fdp.ConsumeRandomLengthString(512);
+  query.erase(std::remove(query.begin(), query.end(), '\n'), query.end());
   const std::string playlist = fdp.ConsumeRemainingBytesAsString();
 
   const std::string rewritten = cdn::edge::HlsProxy::RewritePlaylist(playlist, query);

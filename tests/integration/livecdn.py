@@ -368,13 +368,14 @@ DEFAULT_DOMAINS = """domains:
 class Edge:
     """A real cache-edge on free ports, pointing at one or more centrals."""
 
-    def __init__(self, origins, name="edge-test", extra_yaml="", host="127.0.0.1", central_extra="", domains_yaml=None):
+    def __init__(self, origins, name="edge-test", extra_yaml="", host="127.0.0.1", central_extra="", domains_yaml=None,
+                 origin_host="127.0.0.1"):
         self.dir = tempfile.mkdtemp(prefix="livecdn-edge-")
         self.host = host
         self.rtmp_port, self.http_port, self.admin_port = free_port(host), free_port(host), free_port(host)
         self.config = os.path.join(self.dir, "edge.yaml")
-        origin_list = ", ".join(f"127.0.0.1:{c.rtmp_port}" for c in origins)
-        http_list = ", ".join(f"127.0.0.1:{c.http_port}" for c in origins)
+        origin_list = ", ".join(f"{origin_host}:{c.rtmp_port}" for c in origins)
+        http_list = ", ".join(f"{origin_host}:{c.http_port}" for c in origins)
         with open(self.config, "w") as f:
             f.write(f"""node_id: {name}
 region: test

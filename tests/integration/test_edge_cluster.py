@@ -17,7 +17,8 @@ def central_viewers(c, name="room"):
 
 def main():
     c = Central()
-    a = Edge([c], name="edge-a")
+    # Edge A names central by hostname: resolved with c-ares on the edge's loop.
+    a = Edge([c], name="edge-a", origin_host="localhost")
     b = Edge([c], name="edge-b")
     pub = None
     try:
@@ -25,6 +26,7 @@ def main():
         wait_until(lambda: "relaying to" in a.logs(), 10, what="edge A relays upstream")
         wait_until(lambda: central_viewers(c)[1], 10, what="central sees the relayed stream")
         check(True, "publish on edge A is relayed to central")
+        check("resolve localhost: 127.0.0.1" in a.logs(), "edge A resolved central's hostname with c-ares")
         # Cold edge B: first viewer triggers the pull.
         v = HttpFlvViewer(b.http_port, "/live/room.flv").pump(4)
         check(v.status == 200, "edge B serves HTTP-FLV")

@@ -37,4 +37,6 @@ for i, s in enumerate(seeds):
     for sel in (0, 1, 6):
         open(os.path.join(out, "seed-%d-%d" % (i, sel)), "wb").write(bytes([sel]) + s)
 PY
-"$build/bin/fuzz_dns_query" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$corpus"
+# Plus the committed seeds (tests/fuzz/corpus/dns_query, read only); tools/fuzz runs every target.
+"$build/bin/fuzz_dns_query" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$corpus" \
+  "$root/tests/fuzz/corpus/dns_query"

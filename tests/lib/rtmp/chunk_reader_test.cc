@@ -385,6 +385,29 @@ TEST_CASE("too many chunk streams") {
   CheckEverySplit(in + Header(0, 6, 0, 1, kMsgAudio, 1) + "z", limits);
 }
 
+TEST_CASE("a declared message length is not allocated before its bytes arrive") {
+  // Every chunk stream the cap allows announces an 8 MiB message and sends one 128-byte chunk:
+  // ~9 KB from the peer must not pin 64 x 8 MiB (found by tests/fuzz/rtmp_chunk_fuzz.cc).
+  std::string in;
+  for (uint32_t csid = 3; csid < 3 + 64; ++csid) {
+    in += Header(0, csid, 0, kDefaultMaxMessageSize, kMsgVideo, 1) + Payload(128);
+  }
+  ChunkReader r;
+  std::vector<Message> out;
+  REQUIRE(r.Consume(in, &out).ok());
+  CHECK(out.empty());
+  CHECK(r.buffered_bytes() < 64 * (size_t{65} << 10));  // about 64 KiB up front per stream, not 8 MiB
+  // A large message still assembles, growing with its bytes.
+  std::string wire;
+  const std::string big = Payload(300000);
+  ChunkWriter::Encode(4, kMsgVideo, 0, 1, big, kDefaultChunkSize, &wire);
+  ChunkReader big_reader;
+  REQUIRE(big_reader.Consume(wire, &out).ok());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == big);
+  CHECK(big_reader.buffered_bytes() < 1024);  // handed over with the message
+}
+
 TEST_CASE("errors are final: later input is not parsed") {
   ChunkReader r;
   std::vector<Message> out;
