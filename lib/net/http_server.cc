@@ -1,6 +1,9 @@
 #include "lib/net/http_server.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
@@ -59,6 +62,12 @@ HttpExchange::HttpExchange(struct evhttp_request* req) : req_(req), alive_(std::
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(conn_, &addr, &port);
     peer_ = std::string(addr ? addr : "?") + ":" + std::to_string(port);
+    // Live responses are written frame by frame: don't let Nagle hold them back (nginx's
+    // tcp_nodelay).
+    if (struct bufferevent* bev = evhttp_connection_get_bufferevent(conn_)) {
+      int one = 1;
+      setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     // Know when the client leaves before we answer (a play waiting for its stream).
     evhttp_connection_set_closecb(conn_, &HttpExchange::OnConnClosed, this);
   }

@@ -2,6 +2,7 @@
 it from edge B over RTMP and HTTP-FLV with zero decode errors; 100 viewers on edge B make
 exactly one upstream connection to central for that stream. Measures time to first frame on a
 cold edge (upstream not yet pulled) and a warm one."""
+import selectors
 import time
 
 from livecdn import (Central, Edge, HttpFlvViewer, check, ffprobe_streams, get_json, publish, run, stop, wait_until)
@@ -43,6 +44,43 @@ def main():
             check(rc == 0 and "codec_name=h264|width=640|height=360" in out and "aac" in out, f"ffprobe via edge B: {url}")
             r = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", url, "-t", "4", "-f", "null", "-"], timeout=30)
             check(r.returncode == 0 and r.stderr.strip() == "", f"zero decode errors via edge B ({r.stderr.strip()[:200]!r})")
+
+        # Added latency of the edge hop: the same frames seen by a viewer on central and one on
+        # edge B, arrival times compared per timestamp (read in one loop, both warm).
+        vc = HttpFlvViewer(c.http_port, "/live/room.flv")
+        ve = HttpFlvViewer(b.http_port, "/live/room.flv")
+        arrivals = {"c": {}, "e": {}}
+        vc.pump(0.5)
+        ve.pump(0.5)
+        vc.sock.setblocking(False)
+        ve.sock.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(vc.sock, selectors.EVENT_READ, ("c", vc))
+        sel.register(ve.sock, selectors.EVENT_READ, ("e", ve))
+        t_end = time.time() + 4
+        while time.time() < t_end:
+            for key, _ in sel.select(timeout=0.1):
+                tag, v = key.data
+                now = time.time()
+                n = len(v.flv.tags)
+                try:
+                    d = v.sock.recv(65536)
+                except BlockingIOError:
+                    continue
+                v.chunk_buf += d
+                v._dechunk()
+                for t in v.flv.tags[n:]:
+                    if t[0] == 9 and not t[3]:
+                        arrivals[tag].setdefault(t[1], now)
+        sel.close()
+        common = sorted(set(arrivals["c"]) & set(arrivals["e"]))[25:]  # skip the GOP burst at join
+        deltas = sorted((arrivals["e"][ts] - arrivals["c"][ts]) * 1000 for ts in common)
+        if deltas:
+            print(f"measure: edge hop adds {deltas[len(deltas) // 2]:.2f} ms median, {deltas[int(len(deltas) * 0.9)]:.2f} ms p90 "
+                  f"({len(deltas)} frames, central viewer vs edge viewer)", flush=True)
+        check(len(deltas) > 50, "edge and central viewers see the same frames")
+        vc.close()
+        ve.close()
 
         # 100 viewers on edge B: exactly one upstream connection to central for the stream.
         viewers = [HttpFlvViewer(b.http_port, "/live/room.flv") for _ in range(100)]
