@@ -165,10 +165,10 @@ void HlsProxy::Respond(net::HttpExchange* ex, const CachedObject& obj, bool play
   }
   if (range.kind == http::ByteRange::Kind::kRange) {
     h.emplace_back("Content-Range", range.ContentRange(body.size()));
-    ex->Reply(206, obj.content_type, std::string_view(body).substr(range.first, range.length()), h);
+    ex->ReplyShared(206, obj.content_type, obj.body, range.first, range.length(), h);
     return;
   }
-  ex->Reply(200, obj.content_type, body, h);
+  ex->ReplyShared(200, obj.content_type, obj.body, 0, body.size(), h);
 }
 
 }  // namespace cdn::edge

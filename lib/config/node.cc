@@ -4,8 +4,18 @@
 
 namespace cdn::config {
 
+// Configs are a few hundred nodes. Aliases are expanded as the tree is built, and an anchor used
+// twice per level doubles it at each level: 40 short lines would make 2^40 nodes (found by
+// tests/fuzz/config_fuzz.cc). Past this many the file is refused.
+namespace {
+constexpr size_t kMaxNodes = 100000;
+}  // namespace
+
 struct NodeBuilder {
-  static Node Build(const YAML::Node& y, const std::string& path, int depth) {
+  static Node Build(const YAML::Node& y, const std::string& path, int depth, size_t* nodes) {
+    if (++*nodes > kMaxNodes) {
+      throw YAML::ParserException(y.Mark(), "more than " + std::to_string(kMaxNodes) + " nodes (aliases expanding?)");
+    }
     Node n;
     n.path_ = path.empty() ? "<root>" : path;
     n.line_ = y.Mark().line >= 0 ? y.Mark().line + 1 : 0;
@@ -28,7 +38,7 @@ struct NodeBuilder {
         n.kind_ = Node::Kind::kSequence;
         size_t i = 0;
         for (const auto& item : y) {
-          n.items_.push_back(Build(item, n.path_ + "[" + std::to_string(i++) + "]", depth + 1));
+          n.items_.push_back(Build(item, n.path_ + "[" + std::to_string(i++) + "]", depth + 1, nodes));
         }
         break;
       }
@@ -41,7 +51,7 @@ struct NodeBuilder {
             // A repeated key would silently lose one of the values: refuse it.
             if (prev.first == key) throw YAML::ParserException(kv.first.Mark(), "duplicate key '" + child + "'");
           }
-          n.map_.emplace_back(key, Build(kv.second, child, depth + 1));
+          n.map_.emplace_back(key, Build(kv.second, child, depth + 1, nodes));
         }
         break;
     }
@@ -57,7 +67,8 @@ struct NodeBuilder {
 base::Result<Node> Node::LoadFile(const std::string& file) {
   try {
     YAML::Node y = YAML::LoadFile(file);
-    return NodeBuilder::Build(y, "", 0);
+    size_t nodes = 0;
+    return NodeBuilder::Build(y, "", 0, &nodes);
   } catch (const YAML::BadFile&) {
     return base::Status::Io(file + ": cannot open");
   } catch (const YAML::Exception& e) {
@@ -68,7 +79,8 @@ base::Result<Node> Node::LoadFile(const std::string& file) {
 base::Result<Node> Node::LoadString(std::string_view text, std::string_view name) {
   try {
     YAML::Node y = YAML::Load(std::string(text));
-    return NodeBuilder::Build(y, "", 0);
+    size_t nodes = 0;
+    return NodeBuilder::Build(y, "", 0, &nodes);
   } catch (const YAML::Exception& e) {
     return base::Status::Invalid(std::string(name) + ": " + e.what());
   }

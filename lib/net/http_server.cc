@@ -67,6 +67,7 @@ HttpExchange::HttpExchange(struct evhttp_request* req) : req_(req), alive_(std::
     if (struct bufferevent* bev = evhttp_connection_get_bufferevent(conn_)) {
       int one = 1;
       setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      bufferevent_set_max_single_write(bev, 1 << 20);  // libevent 2.1 writes 16 KiB at a time by default
     }
     // Know when the client leaves before we answer (a play waiting for its stream).
     evhttp_connection_set_closecb(conn_, &HttpExchange::OnConnClosed, this);

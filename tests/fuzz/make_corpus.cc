@@ -407,6 +407,13 @@ void Config() {
        "domains:\n  - {name: push.example.com, type: push, auth: {type: A, key: s}}\n"
        "  - {name: pull.example.com, type: pull, source: push.example.com}\n");
   Seed(t, "anchors", "a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n");
+  // Anchors used twice per level: 2^25 nodes if expanded (refused: lib/config/node.cc kMaxNodes).
+  std::string doubling = "a0: &a0 [x, x]\n";
+  for (int i = 1; i < 25; ++i) {
+    const std::string a = "a" + std::to_string(i), prev = "*a" + std::to_string(i - 1);
+    doubling += a + ": &" + a + " [" + prev + ", " + prev + "]\n";
+  }
+  Seed(t, "anchors-doubling", doubling);
 }
 
 void Hls() {

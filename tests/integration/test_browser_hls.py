@@ -58,10 +58,14 @@ def kill_leftover_chromium(profile):
 def main():
     missing = missing_deps()
     if missing:
+        # In CI tools/deps installs them: missing there is a failure, not a skip.
+        if os.environ.get("CI") == "true":
+            print("FAIL: missing " + "; ".join(missing) + " (tools/deps installs them)")
+            print("0 passed, 1 failed")
+            sys.exit(1)
         print("SKIP: missing " + "; ".join(missing))
         print("0 passed, 0 failed, 1 skipped")
-        # In CI tools/deps installs them: missing there is a failure, not a skip.
-        sys.exit(1 if os.environ.get("CI") == "true" else 0)
+        sys.exit(0)
 
     tmp = tempfile.mkdtemp(prefix="livecdn-browser-")
     profile = os.path.join(tmp, "profile")

@@ -7,11 +7,13 @@
 # every process started here is stopped on exit.
 # Installs wrk and nginx (apt) when missing.
 #   tools/bench/hls-bench.sh [seconds-per-run=10] [connections=50] [bin-dir=build/bin]
+#   HLS_BENCH_EDGE=/path/to/cache-edge  measures another edge build (A/B) against the same central
 set -euo pipefail
 secs=${1:-10}
 conns=${2:-50}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${3:-$root/build/bin}
+edge_bin=${HLS_BENCH_EDGE:-$bin/cache-edge}
 server_cpu=${HLS_BENCH_SERVER_CPU:-1}
 client_cpu=${HLS_BENCH_CLIENT_CPU:-0}
 
@@ -22,11 +24,11 @@ if ((${#missing[@]})); then
   echo "hls-bench: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  # policy-rc.d or not, the packaged nginx service is not what this script measures.
+  # Whatever service the package may start is left alone: this script runs its own nginx.
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-for t in ffmpeg curl taskset python3 "$bin/central" "$bin/cache-edge"; do
+for t in ffmpeg curl taskset python3 "$bin/central" "$edge_bin"; do
   command -v "$t" >/dev/null || [ -x "$t" ] || { echo "missing $t" >&2; exit 1; }
 done
 
@@ -85,7 +87,7 @@ taskset -c "$client_cpu" ffmpeg -hide_banner -v error -f lavfi -i testsrc2=size=
   -c:a aac -b:a 64k -f flv "$work/clip.flv"
 
 taskset -c "$client_cpu" "$bin/central" -c "$work/central.yaml" >"$work/central.log" 2>&1 & pids+=($!)
-taskset -c "$server_cpu" "$bin/cache-edge" -c "$work/edge.yaml" >"$work/edge.log" 2>&1 & pids+=($!)
+taskset -c "$server_cpu" "$edge_bin" -c "$work/edge.yaml" >"$work/edge.log" 2>&1 & pids+=($!)
 wait_port "$c_rtmp" 10; wait_port "$c_http" 10; wait_port "$e_http" 10
 taskset -c "$client_cpu" ffmpeg -hide_banner -v error -re -i "$work/clip.flv" -t 90 -c copy -f flv \
   "rtmp://127.0.0.1:$c_rtmp/live/room?vhost=push.test" </dev/null >"$work/ffmpeg.log" 2>&1 & pids+=($!)
@@ -94,7 +96,7 @@ base="http://127.0.0.1:$e_http/live"
 playlist_url="$base/room.m3u8?vhost=pull.test"
 seg=""
 for _ in $(seq 60); do
-  if curl -sf "$playlist_url" -o "$work/room.m3u8" && [ "$(grep -vc '^#' "$work/room.m3u8")" -ge 2 ]; then
+  if curl -sf -m 5 "$playlist_url" -o "$work/room.m3u8" && [ "$(grep -vc '^#' "$work/room.m3u8")" -ge 2 ]; then
     seg=$(grep -v '^#' "$work/room.m3u8" | head -1)   # the oldest in the window: complete, stays cached
     break
   fi
@@ -105,8 +107,8 @@ seg_path=${seg%%\?*}
 
 # Warm the edge's cache and lay the same bytes out on disk for nginx.
 mkdir -p "$(dirname "$work/www/live/$seg_path")" "$work/nginx/logs" "$work/nginx/tmp"
-curl -sSf "$base/$seg" -o "$work/www/live/$seg_path"
-curl -sSf -D "$work/seg.headers" "$base/$seg" -o /dev/null
+curl -sSf -m 5 "$base/$seg" -o "$work/www/live/$seg_path"
+curl -sSf -m 5 -D "$work/seg.headers" "$base/$seg" -o /dev/null
 cp "$work/room.m3u8" "$work/www/live/room.m3u8"
 seg_bytes=$(stat -c %s "$work/www/live/$seg_path")
 
@@ -136,29 +138,42 @@ http {
 CONF
 taskset -c "$server_cpu" "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/logs/error.log" & pids+=($!)
 wait_port "$ngx_port" 10
-curl -sf "http://127.0.0.1:$ngx_port/live/$seg_path" | cmp -s - "$work/www/live/$seg_path" \
+curl -sf -m 5 "http://127.0.0.1:$ngx_port/live/$seg_path" | cmp -s - "$work/www/live/$seg_path" \
   || { echo "nginx does not serve the same segment bytes" >&2; exit 1; }
 
-# wrk's summary: requests/s and the latency average; non-2xx answers make the run invalid.
-bench() {  # name url -> "req/s avg-latency"
-  local out
-  out=$(timeout $((secs + 20)) taskset -c "$client_cpu" wrk -t1 -c"$conns" -d"${secs}s" --latency "$2")
+# CPU seconds a process has used (user + system), from /proc.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz}' "/proc/$1/stat"; }
+# wrk's summary: requests/s, the latency average and the server's CPU share over the run; non-2xx
+# answers make the run invalid.
+bench() {  # name url server-pid -> "req/s avg-latency cpu-share"
+  local out c0 c1
+  c0=$(cpu_s "$3")
+  out=$(timeout $((secs + 20)) taskset -c "$client_cpu" wrk -t1 -c"$conns" -d"${secs}s" "$2")
+  c1=$(cpu_s "$3")
   echo "$out" >"$work/wrk-$1.txt"
   if grep -q "Non-2xx" <<<"$out"; then echo "$1: non-2xx answers:" >&2; echo "$out" >&2; exit 1; fi
-  printf '%s %s\n' "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" "$(awk '/^    Latency/ {print $2}' <<<"$out")"
+  printf '%s %s %s\n' "$(awk '/^Requests\/sec/ {print $2}' <<<"$out")" "$(awk '/^    Latency/ {print $2}' <<<"$out")" \
+    "$(awk -v a="$c0" -v b="$c1" -v s="$secs" 'BEGIN {printf "%.2f", (b - a) / s}')"
 }
 echo "hls-bench: segment $seg_path ($seg_bytes bytes, edge X-Cache: $(tr -d '\r' <"$work/seg.headers" | awk -F': ' 'tolower($1)=="x-cache" {print $2}')); wrk -t1 -c$conns -d${secs}s; server on CPU $server_cpu, wrk on CPU $client_cpu"
-read -r e_seg e_seg_lat < <(bench edge-segment "$base/$seg")
-read -r n_seg n_seg_lat < <(bench nginx-segment "http://127.0.0.1:$ngx_port/live/$seg_path")
-read -r e_pl e_pl_lat < <(bench edge-playlist "$playlist_url")
-read -r n_pl n_pl_lat < <(bench nginx-playlist "http://127.0.0.1:$ngx_port/live/room.m3u8")
-kill -0 "${pids[1]}" 2>/dev/null || { echo "cache-edge died during the run" >&2; exit 1; }
+edge_pid=${pids[1]}; nginx_pid=${pids[3]}
+read -r e_seg e_seg_lat e_seg_cpu < <(bench edge-segment "$base/$seg" "$edge_pid")
+read -r n_seg n_seg_lat n_seg_cpu < <(bench nginx-segment "http://127.0.0.1:$ngx_port/live/$seg_path" "$nginx_pid")
+read -r e_pl e_pl_lat e_pl_cpu < <(bench edge-playlist "$playlist_url" "$edge_pid")
+read -r n_pl n_pl_lat n_pl_cpu < <(bench nginx-playlist "http://127.0.0.1:$ngx_port/live/room.m3u8" "$nginx_pid")
+kill -0 "$edge_pid" 2>/dev/null || { echo "cache-edge died during the run" >&2; exit 1; }
 
-row() { awk -v n="$1" -v e="$2" -v el="$3" -v x="$4" -v xl="$5" \
-  'BEGIN {printf "%-26s %12.0f %9s %12.0f %9s %8.2f\n", n, e, el, x, xl, (x > 0 ? e / x : 0)}'; }
+# req/s, latency and CPU share per server, then req/s per CPU-second (what one core would do if
+# the server were the only bottleneck) and the edge/nginx ratio of both.
+row() { awk -v n="$1" -v e="$2" -v el="$3" -v ec="$4" -v x="$5" -v xl="$6" -v xc="$7" 'BEGIN {
+  ep = ec > 0 ? e / ec : 0; xp = xc > 0 ? x / xc : 0
+  printf "%-26s %8.0f %9s %4.0f%% %8.0f | %8.0f %9s %4.0f%% %8.0f | %6.2f %6.2f\n",
+         n, e, el, ec * 100, ep, x, xl, xc * 100, xp, (x > 0 ? e / x : 0), (xp > 0 ? ep / xp : 0)}'; }
 echo
-printf '%-26s %12s %9s %12s %9s %8s\n' "object" "edge req/s" "latency" "nginx req/s" "latency" "edge/ngx"
-row "segment ($((seg_bytes / 1024)) KiB, cached)" "$e_seg" "$e_seg_lat" "$n_seg" "$n_seg_lat"
-row "playlist (live, 1 s TTL)" "$e_pl" "$e_pl_lat" "$n_pl" "$n_pl_lat"
+printf '%-26s %8s %9s %5s %8s | %8s %9s %5s %8s | %6s %6s\n' "" "edge" "" "" "" "nginx" "" "" "" "edge/nginx" ""
+printf '%-26s %8s %9s %5s %8s | %8s %9s %5s %8s | %6s %6s\n' "object" "req/s" "latency" "cpu" "req/cpu-s" \
+  "req/s" "latency" "cpu" "req/cpu-s" "req/s" "per-cpu"
+row "segment ($((seg_bytes / 1024)) KiB, cached)" "$e_seg" "$e_seg_lat" "$e_seg_cpu" "$n_seg" "$n_seg_lat" "$n_seg_cpu"
+row "playlist (live, 1 s TTL)" "$e_pl" "$e_pl_lat" "$e_pl_cpu" "$n_pl" "$n_pl_lat" "$n_pl_cpu"
 awk -v e="$e_seg" -v n="$n_seg" -v b="$seg_bytes" \
   'BEGIN {printf "segment throughput: edge %.2f Gbit/s, nginx %.2f Gbit/s\n", e * b * 8 / 1e9, n * b * 8 / 1e9}'

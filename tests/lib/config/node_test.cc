@@ -119,6 +119,23 @@ TEST_CASE("pathological nesting is cut off, not a stack overflow") {
   if (r.ok()) CHECK(r->is_sequence());
 }
 
+TEST_CASE("aliases that double at every level are refused, not expanded (found by config_fuzz)") {
+  // 874 bytes that would expand to 2^41 nodes: this hung the loader until memory ran out.
+  std::string yaml = "a0: &a0 [x, x]\n";
+  for (int i = 1; i < 40; ++i) {
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*a" + std::to_string(i - 1) + ", *a" +
+            std::to_string(i - 1) + "]\n";
+  }
+  auto r = Node::LoadString(yaml, "laughs.yaml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("laughs.yaml") != std::string::npos);
+  CHECK(r.status().message().find("more than 100000 nodes") != std::string::npos);
+  // Aliases within reason still load, each use a copy of its anchor.
+  Node ok = Load("a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n");
+  CHECK(ok["b"]["k"].items().size() == 2);
+  CHECK(ok["c"].items()[1]["k"].items()[1].scalar() == "2");
+}
+
 TEST_CASE("LoadFile: a real file, and a missing one") {
   char path[] = "/tmp/livecdn_node_test_XXXXXX";
   int fd = mkstemp(path);
