@@ -49,7 +49,7 @@ std::string SockaddrToString(const sockaddr* sa) {
   return "?";
 }
 
-TcpConnection::TcpConnection(EventLoop* loop, int fd, std::string peer) : loop_(loop), peer_(std::move(peer)) {
+TcpConnection::TcpConnection(EventLoop* loop, int fd, std::string peer) : peer_(std::move(peer)) {
   if (fd >= 0) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

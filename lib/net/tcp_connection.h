@@ -69,7 +69,6 @@ class TcpConnection {
   static void OnEvent(struct bufferevent* bev, short what, void* arg);
   void Finish(std::string_view reason);
 
-  EventLoop* loop_;
   struct bufferevent* bev_;
   std::string peer_;
   Delegate* delegate_ = nullptr;
