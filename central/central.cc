@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "lib/base/clock.h"
+#include "lib/base/json.h"
 #include "lib/base/log.h"
 #include "lib/metrics/exposition.h"
 #include "lib/net/live_admin.h"
@@ -49,6 +50,7 @@ Central::Central(net::EventLoop* loop, CentralConfig config)
         const int64_t now = base::MonoMs();
         hub_.Tick(now);
         if (hls_) hls_->Tick(now);
+        if (transcode_) transcode_->Tick(now);
         egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out + (hls_ ? hls_->stats().bytes_out : 0), now);
       }) {}
 
@@ -73,12 +75,39 @@ base::Status Central::Start() {
   hooks.kick = [this](const KickRequest& k) { Kick(k); };
   api_ = std::make_unique<AdminApi>(domains_.get(), config_.admin_token, config_.cdn_zone, std::move(hooks));
 
+  webhooks_ = std::make_unique<net::Webhooks>(loop_, config_.hooks, config_.node_id);
+  policy_->on_publish_event = [this](live::Stream* s) {
+    webhooks_->Emit("publish", {{"domain", base::JsonQuote(s->key().vhost)},
+                                {"app", base::JsonQuote(s->key().app)},
+                                {"stream", base::JsonQuote(s->key().name)}});
+  };
+  policy_->on_session_ended = [this](const net::Session& s) {
+    const bool play = s.kind == net::Session::Kind::kPlay;
+    webhooks_->Emit(play ? "play_stop" : "unpublish",
+                    {{"domain", base::JsonQuote(s.domain)},
+                     {"stream_domain", base::JsonQuote(s.key.vhost)},
+                     {"app", base::JsonQuote(s.key.app)},
+                     {"stream", base::JsonQuote(s.key.name)},
+                     {"protocol", base::JsonQuote(s.protocol)},
+                     {"client", base::JsonQuote(s.peer)},
+                     {"start_time", std::to_string(s.start_unix)},
+                     {"duration_ms", std::to_string(base::MonoMs() - s.start_ms)},
+                     {play ? "bytes_sent" : "bytes_received", std::to_string(s.bytes)}});
+  };
   auto opts = ServerOptions(config_);
   rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   hls_ = std::make_unique<HlsServer>(loop_, &hub_, policy_.get(), HlsOpts(config_), &stats_);
-  policy_->on_publish = [this](live::Stream* s) { hls_->OnPublishStarted(s); };
+  TranscodeManager::Options topts;
+  topts.ffmpeg = config_.ffmpeg;
+  topts.max = config_.transcode_max;
+  topts.templates = config_.templates;
+  // A rendition is an ordinary publish: it is packaged for HLS like any other.
+  transcode_ = std::make_unique<TranscodeManager>(loop_, &hub_, std::move(topts),
+                                                  [this](live::Stream* s) { hls_->OnPublishStarted(s); });
+  hls_->set_renditions([this](const live::StreamKey& k) { return transcode_->Renditions(k); });
+  policy_->on_publish = [this](live::Stream* s) { OnPublishStarted(s); };
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { hls_->Handle(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
   auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
@@ -93,8 +122,15 @@ base::Status Central::Start() {
   return base::Status::Ok();
 }
 
+void Central::OnPublishStarted(live::Stream* stream) {
+  hls_->OnPublishStarted(stream);
+  if (const auth::Domain* d = domains_->Find(stream->key().vhost); d && !d->transcode.empty())
+    transcode_->OnPublishStarted(stream, d->transcode);
+}
+
 void Central::Shutdown() {
   tick_.Cancel();
+  if (transcode_) transcode_->CloseAll();
   if (hls_) hls_->CloseAll();
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
@@ -103,14 +139,17 @@ void Central::Shutdown() {
 
 std::string Central::Metrics() const {
   metrics::Exposition e;
-  net::AddLiveMetrics(stats_, hub_, &e);
+  net::AddLiveMetrics(stats_, hub_, &e, config_.metrics_max_streams);
+  if (webhooks_) webhooks_->AddMetrics(&e);
   if (hls_) hls_->AddMetrics(&e);
+  if (transcode_) transcode_->AddMetrics(&e);
   return e.Render();
 }
 
 void Central::Kick(const KickRequest& k) {
   const uint64_t publisher = hub_.EndStream(live::StreamKey{k.vhost, k.app, k.stream}, base::MonoMs());
   if (publisher) rtmp_->KickPublisher(publisher);
+  transcode_->OnKicked(publisher);
 }
 
 }  // namespace cdn::central

@@ -10,6 +10,7 @@
 #include "central/central_config.h"
 #include "central/domain_service.h"
 #include "central/hls_server.h"
+#include "central/transcoder.h"
 #include "lib/store/kv_store.h"
 #include "lib/auth/domain_table.h"
 #include "lib/live/stream_hub.h"
@@ -20,6 +21,7 @@
 #include "lib/net/live_admin.h"
 #include "lib/net/live_server.h"
 #include "lib/net/rtmp_server.h"
+#include "lib/net/webhook.h"
 
 namespace cdn::central {
 
@@ -29,8 +31,14 @@ class CentralPolicy : public net::DomainPolicy {
   using net::DomainPolicy::DomainPolicy;
   void OnPublishStarted(live::Stream* stream) override {
     if (on_publish) on_publish(stream);
+    if (on_publish_event) on_publish_event(stream);
+  }
+  void OnSessionEnded(const net::Session& s) override {
+    if (on_session_ended) on_session_ended(s);
   }
   std::function<void(live::Stream*)> on_publish;
+  std::function<void(live::Stream*)> on_publish_event;        // webhooks
+  std::function<void(const net::Session&)> on_session_ended;  // webhooks
 };
 
 class Central {
@@ -46,19 +54,24 @@ class Central {
   uint16_t rtmp_port() const { return rtmp_->port(); }
   uint16_t http_port() const { return flv_->port(); }
   uint16_t admin_port() const { return admin_ ? admin_->port() : 0; }
+  // Signed event webhooks (config `hooks`); e.g. webhooks()->Emit("record_done", fields). Never null after Start().
+  net::Webhooks* webhooks() { return webhooks_.get(); }
 
  private:
   void Kick(const KickRequest& k);
+  void OnPublishStarted(live::Stream* stream);
   std::string Metrics() const;
 
   net::EventLoop* loop_;
   CentralConfig config_;
   std::unique_ptr<CentralPolicy> policy_;
+  std::unique_ptr<net::Webhooks> webhooks_;  // before the servers: outlives their last sessions
   live::StreamHub hub_;
   net::LiveStats stats_;
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<HlsServer> hls_;  // after flv_: destroyed first
+  std::unique_ptr<TranscodeManager> transcode_;
   std::unique_ptr<net::HttpServer> admin_;
   std::unique_ptr<store::KvStore> catalog_;
   std::unique_ptr<DomainService> domains_;

@@ -252,4 +252,24 @@ size_t HlsPackager::bytes_held() const {
   return n;
 }
 
+HlsPackager::Variant HlsPackager::variant() const {
+  Variant v;
+  if (avc_) {
+    v.codecs = media::AvcCodecString(*avc_);
+    v.width = avc_->width;
+    v.height = avc_->height;
+  }
+  if (aac_) v.codecs += std::string(v.codecs.empty() ? "" : ",") + "mp4a.40." + std::to_string(aac_->object_type);
+  uint64_t bytes = 0;
+  int64_t ms = 0;
+  for (const Segment& s : segments_) {
+    if (s.duration_ms <= 0) continue;
+    bytes += s.data->size();
+    ms += s.duration_ms;
+    v.peak_bps = std::max<uint64_t>(v.peak_bps, s.data->size() * 8000 / uint64_t(s.duration_ms));
+  }
+  if (ms > 0) v.average_bps = bytes * 8000 / uint64_t(ms);
+  return v;
+}
+
 }  // namespace cdn::central

@@ -72,6 +72,14 @@ class HlsPackager : public live::Consumer {
 
   bool ended() const { return ended_; }
   bool unsupported() const { return unsupported_; }
+  // What a master playlist says of this stream (EXT-X-STREAM-INF): codecs, size, and peak and
+  // average bits/s of the segments held. Bandwidth 0 until a segment is done.
+  struct Variant {
+    std::string codecs;
+    int width = 0, height = 0;
+    uint64_t peak_bps = 0, average_bps = 0;
+  };
+  Variant variant() const;
   const std::string& session() const { return session_; }
   uint64_t segments_made() const { return next_sequence_; }
   size_t bytes_held() const;

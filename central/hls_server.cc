@@ -185,9 +185,47 @@ void HlsServer::ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist
   ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
 }
 
+bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key) {
+  constexpr std::string_view kAbr = "_abr";
+  if (key.name.size() <= kAbr.size() || key.name.compare(key.name.size() - kAbr.size(), kAbr.size(), kAbr) != 0)
+    return false;
+  const std::string base = key.name.substr(0, key.name.size() - kAbr.size());
+  std::vector<std::string> names = {base};
+  if (renditions_) {
+    for (auto& n : renditions_(live::StreamKey{key.vhost, key.app, base})) names.push_back(std::move(n));
+  }
+  const std::string q = ex->query().empty() ? "" : "?" + ex->query();
+  std::vector<media::HlsVariant> variants;
+  for (const auto& n : names) {
+    auto it = packagers_.find(live::StreamKey{key.vhost, key.app, n}.ToString());
+    if (it == packagers_.end() || it->second.packager->ended() || !it->second.packager->playlist()) continue;
+    const HlsPackager::Variant v = it->second.packager->variant();
+    if (v.peak_bps == 0) continue;
+    media::HlsVariant hv;
+    hv.bandwidth = v.peak_bps;
+    hv.average_bandwidth = v.average_bps;
+    hv.width = v.width;
+    hv.height = v.height;
+    hv.codecs = v.codecs;
+    hv.uri = http::PercentEncode(n) + ".m3u8" + q;
+    variants.push_back(std::move(hv));
+  }
+  if (variants.empty()) {
+    Count("master", "not_found");
+    ReplyError(ex.get(), 404, "no rendition of " + base + " is packaged yet");
+    return true;
+  }
+  const std::string body = media::WriteMasterPlaylist(variants);
+  Count("master", "ok");
+  if (ex->method() != "HEAD") stats_.bytes_out += body.size();
+  ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
+  return true;
+}
+
 void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key) {
   const std::string k = key.ToString();
   auto it = packagers_.find(k);
+  if (it == packagers_.end() && ServeMaster(ex, key)) return;
   if (it != packagers_.end()) {
     const HlsPackager& p = *it->second.packager;
     if (auto pl = p.playlist()) {

@@ -2,6 +2,7 @@
 // from the policy hook) and serves what they make on the HTTP listener, as the FlvServer's
 // fallback for non-.flv paths:
 //   GET|HEAD /<app>/<stream>.m3u8               application/vnd.apple.mpegurl, max-age=1
+//   GET|HEAD /<app>/<stream>_abr.m3u8           master playlist: the source and its renditions
 //   GET|HEAD /<app>/<stream>/<session>-<seq>.ts  video/mp2t, max-age=3600, immutable; Range
 // The vhost comes from Host or ?vhost=; the policy's AdmitPlay maps a pull domain to its push
 // domain (and checks signatures). Segment URIs in a playlist carry the playlist request's query,
@@ -11,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +55,12 @@ class HlsServer {
   // Drops every packager and answers every waiting request (shutdown).
   void CloseAll();
 
+  // Names of the transcoded renditions of a stream (`<stream>_<template>`), for
+  // `<stream>_abr.m3u8`, the master playlist across the source and its renditions.
+  void set_renditions(std::function<std::vector<std::string>(const live::StreamKey&)> fn) {
+    renditions_ = std::move(fn);
+  }
+
   const HlsStats& stats() const { return stats_; }
   size_t packager_count() const { return packagers_.size(); }
   void AddMetrics(metrics::Exposition* e) const;
@@ -65,6 +74,8 @@ class HlsServer {
   class Waiter;
 
   void ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key);
+  // `<stream>_abr.m3u8`: false when `key` does not name a master playlist.
+  bool ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key);
   void ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file);
   void ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist);
   void OnPlaylistUpdate(const std::string& key);
@@ -77,6 +88,7 @@ class HlsServer {
   HlsServerOptions options_;
   net::LiveStats* live_stats_;
   HlsStats stats_;
+  std::function<std::vector<std::string>(const live::StreamKey&)> renditions_;
   std::map<std::string, Entry> packagers_;  // by StreamKey::ToString()
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;  // by id
   uint64_t next_waiter_id_ = 0;
