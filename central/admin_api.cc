@@ -1,10 +1,15 @@
 #include "central/admin_api.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "lib/auth/domain_json.h"
 #include "lib/base/clock.h"
 #include "lib/base/crypto.h"
 #include "lib/base/json.h"
 #include "lib/base/log.h"
+#include "lib/http/query.h"
 
 namespace cdn::central {
 
@@ -41,6 +46,8 @@ void AdminApi::Handle(std::unique_ptr<net::HttpExchange> ex) {
     ex->Reply(200, "application/json", hooks_.streams(), kJson);
   } else if (p == "/api/v1/domains" || p.rfind("/api/v1/domains/", 0) == 0) {
     Domains(std::move(ex), p.size() > 16 ? p.substr(16) : "");
+  } else if (p == "/api/v1/records" || p.rfind("/api/v1/records/", 0) == 0) {
+    Records(std::move(ex), p.size() > 16 ? p.substr(16) : "");
   } else if (p == "/api/v1/kick") {
     Kick(std::move(ex));
   } else {
@@ -130,6 +137,49 @@ void AdminApi::Kick(std::unique_ptr<net::HttpExchange> ex) {
   if (hooks_.kick) hooks_.kick(k);
   LOG(INFO) << "kick " << vhost << "/" << app << "/" << stream << " (id " << k.id << ")";
   ex->Reply(200, "application/json", "{\"kick\": " + std::to_string(k.id) + "}\n", kJson);
+}
+
+// GET /api/v1/records[?domain=&app=&stream=], /api/v1/records/<id>, /api/v1/records/<id>/download.
+// Recordings are customer content: every call needs the token.
+void AdminApi::Records(std::unique_ptr<net::HttpExchange> ex, const std::string& rest) {
+  if (ex->method() != "GET" && ex->method() != "HEAD") return Error(ex.get(), 405, "use GET");
+  if (!Authorized(*ex)) return Error(ex.get(), 401, "missing or wrong bearer token");
+  if (!records_) return Error(ex.get(), 503, "recording catalog not open");
+  if (rest.empty()) {
+    const http::QueryParams q = http::ParseQuery(ex->query());
+    std::string body = "{\"records\": [";
+    bool first = true;
+    for (const RecordEntry& e : records_->List(http::QueryGet(q, "domain").value_or(""), http::QueryGet(q, "app").value_or(""),
+                                               http::QueryGet(q, "stream").value_or(""))) {
+      body += (first ? "\n  " : ",\n  ") + e.ToJson();
+      first = false;
+    }
+    ex->Reply(200, "application/json", body + "\n]}\n", kJson);
+    return;
+  }
+  std::string id = rest, action;
+  if (size_t slash = rest.find('/'); slash != std::string::npos) {
+    id = rest.substr(0, slash);
+    action = rest.substr(slash + 1);
+  }
+  auto e = records_->Find(id);
+  if (!e.ok()) return Error(ex.get(), 404, e.status().message());
+  if (action.empty()) {
+    ex->Reply(200, "application/json", "{\"record\": " + e->ToJson() + "}\n", kJson);
+    return;
+  }
+  if (action != "download") return Error(ex.get(), 404, "no such endpoint: " + ex->path());
+  if (e->state == "recording") return Error(ex.get(), 409, "recording " + id + " is still being written");
+  int fd = open(e->path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd >= 0) close(fd);
+    return Error(ex.get(), 404, "recording file " + e->path + " is gone");
+  }
+  const std::string file = e->path.substr(e->path.rfind('/') + 1);
+  LOG(INFO) << "admin " << ex->peer() << ": download of recording " << id << " (" << st.st_size << " bytes)";
+  ex->ReplyFile(200, e->format == "mp4" ? "video/mp4" : "video/x-flv", fd, 0, static_cast<uint64_t>(st.st_size),
+                {{"Content-Disposition", "attachment; filename=\"" + file + "\""}});
 }
 
 }  // namespace cdn::central

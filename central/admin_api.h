@@ -9,6 +9,7 @@
 #include <string>
 
 #include "central/domain_service.h"
+#include "central/recorder.h"
 #include "lib/net/http_server.h"
 
 namespace cdn::central {
@@ -26,16 +27,20 @@ class AdminApi {
       : domains_(domains), token_(std::move(token)), zone_(std::move(cdn_zone)), hooks_(std::move(hooks)) {}
 
   void Handle(std::unique_ptr<net::HttpExchange> ex);
+  // The recording catalog (/api/v1/records); set once central has opened it.
+  void set_records(const RecordManager* records) { records_ = records; }
 
  private:
   bool Authorized(const net::HttpExchange& ex) const;
   void Domains(std::unique_ptr<net::HttpExchange> ex, const std::string& rest);
   void Kick(std::unique_ptr<net::HttpExchange> ex);
+  void Records(std::unique_ptr<net::HttpExchange> ex, const std::string& rest);
 
   DomainService* domains_;
   std::string token_;
   std::string zone_;
   Hooks hooks_;
+  const RecordManager* records_ = nullptr;
 };
 
 }  // namespace cdn::central

@@ -51,6 +51,7 @@ Central::Central(net::EventLoop* loop, CentralConfig config)
         hub_.Tick(now);
         if (hls_) hls_->Tick(now);
         if (transcode_) transcode_->Tick(now);
+        if (record_) record_->Tick(now);
         egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out + (hls_ ? hls_->stats().bytes_out : 0), now);
       }) {}
 
@@ -99,6 +100,28 @@ base::Status Central::Start() {
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   hls_ = std::make_unique<HlsServer>(loop_, &hub_, policy_.get(), HlsOpts(config_), &stats_);
+  RecordManager::Options ropts;
+  ropts.dir = config_.record_path.empty() ? config_.data_dir + "/record" : config_.record_path;
+  ropts.format = config_.record_format;
+  ropts.segment_ms = config_.record_segment_ms;
+  ropts.ffmpeg = config_.ffmpeg;
+  record_ = std::make_unique<RecordManager>(loop_, &hub_, catalog_.get(), std::move(ropts));
+  record_->Recover();
+  api_->set_records(record_.get());
+  record_->on_done = [this](const RecordEntry& e) {
+    if (!webhooks_) return;
+    webhooks_->Emit("record_done", {{"domain", base::JsonQuote(e.vhost)},
+                                    {"app", base::JsonQuote(e.app)},
+                                    {"stream", base::JsonQuote(e.stream)},
+                                    {"id", base::JsonQuote(e.id)},
+                                    {"path", base::JsonQuote(e.path)},
+                                    {"format", base::JsonQuote(e.format)},
+                                    {"state", base::JsonQuote(e.state)},
+                                    {"start_ms", std::to_string(e.start_ms)},
+                                    {"end_ms", std::to_string(e.end_ms)},
+                                    {"duration_ms", std::to_string(e.duration_ms)},
+                                    {"bytes", std::to_string(e.bytes)}});
+  };
   TranscodeManager::Options topts;
   topts.ffmpeg = config_.ffmpeg;
   topts.max = config_.transcode_max;
@@ -124,13 +147,16 @@ base::Status Central::Start() {
 
 void Central::OnPublishStarted(live::Stream* stream) {
   hls_->OnPublishStarted(stream);
-  if (const auth::Domain* d = domains_->Find(stream->key().vhost); d && !d->transcode.empty())
-    transcode_->OnPublishStarted(stream, d->transcode);
+  const auth::Domain* d = domains_->Find(stream->key().vhost);
+  if (d && !d->transcode.empty()) transcode_->OnPublishStarted(stream, d->transcode);
+  // Renditions are not recorded (their source is).
+  if (d && d->record && !transcode_->IsRendition(stream->key())) record_->OnPublishStarted(stream);
 }
 
 void Central::Shutdown() {
   tick_.Cancel();
   if (transcode_) transcode_->CloseAll();
+  if (record_) record_->CloseAll();
   if (hls_) hls_->CloseAll();
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
@@ -143,6 +169,7 @@ std::string Central::Metrics() const {
   if (webhooks_) webhooks_->AddMetrics(&e);
   if (hls_) hls_->AddMetrics(&e);
   if (transcode_) transcode_->AddMetrics(&e);
+  if (record_) record_->AddMetrics(&e);
   return e.Render();
 }
 

@@ -10,6 +10,7 @@
 #include "central/central_config.h"
 #include "central/domain_service.h"
 #include "central/hls_server.h"
+#include "central/recorder.h"
 #include "central/transcoder.h"
 #include "lib/store/kv_store.h"
 #include "lib/auth/domain_table.h"
@@ -72,6 +73,7 @@ class Central {
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<HlsServer> hls_;  // after flv_: destroyed first
   std::unique_ptr<TranscodeManager> transcode_;
+  std::unique_ptr<RecordManager> record_;
   std::unique_ptr<net::HttpServer> admin_;
   std::unique_ptr<store::KvStore> catalog_;
   std::unique_ptr<DomainService> domains_;

@@ -13,7 +13,9 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CentralConfig c;
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
       root, {"node_id", "rtmp", "http", "admin", "data_dir", "gop_cache", "hls", "transcode", "record", "domains",
-             "publish", "play", "log_level", "max_connections", "capacity", "cdn_zone"}));
+             "publish", "play", "log_level", "max_connections", "capacity", "cdn_zone", "metrics", "hooks"}));
+  CDN_RETURN_IF_ERROR(net::ReadMetricsConfig(root, &c.metrics_max_streams));
+  CDN_RETURN_IF_ERROR(net::ReadWebhookConfig(root, &c.hooks));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "node_id", &c.node_id));
   Node rtmp = root["rtmp"];
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rtmp, {"listen", "max_message_size", "handshake_timeout"}));
@@ -73,10 +75,12 @@ base::Result<CentralConfig> FromNode(const Node& root) {
     }
   }
   Node rec = root["record"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rec, {"format", "segment"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rec, {"format", "segment", "path"}));
+  CDN_RETURN_IF_ERROR(config::ReadString(rec, "path", &c.record_path));
   CDN_RETURN_IF_ERROR(config::ReadString(rec, "format", &c.record_format));
   if (c.record_format != "flv" && c.record_format != "mp4") return rec["format"].Error("must be flv or mp4");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(rec, "segment", &c.record_segment_ms));
+  if (c.record_segment_ms < 1000) return rec["segment"].Error("must be at least 1s");
 
   Node pub = root["publish"];
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(pub, {"reconnect_grace", "idle_timeout", "takeover_idle"}));

@@ -10,6 +10,8 @@
 #include "lib/auth/domain_table.h"
 #include "lib/base/status.h"
 #include "lib/config/values.h"
+#include "lib/net/live_admin.h"
+#include "lib/net/webhook.h"
 
 namespace cdn::central {
 
@@ -35,6 +37,7 @@ struct CentralConfig {
   std::map<std::string, TranscodeTemplate> templates;
   std::string record_format = "flv";
   int64_t record_segment_ms = 30 * 60 * 1000;
+  std::string record_path;  // record.path; empty: <data_dir>/record
   std::vector<auth::Domain> domains;
 
   // Live delivery knobs (add-ons to DESIGN.md's keys).
@@ -50,6 +53,8 @@ struct CentralConfig {
   int64_t max_connections = 10000;
   std::string log_level = "info";
   uint64_t capacity_bps = 10'000'000'000ULL;
+  size_t metrics_max_streams = net::kDefaultMaxStreamSeries;  // metrics.max_streams
+  net::WebhookConfig hooks;                                   // hooks: signed event webhooks
 
   static base::Result<CentralConfig> Load(const std::string& file);
   static base::Result<CentralConfig> Parse(std::string_view yaml);

@@ -17,4 +17,10 @@ inline int64_t WallSeconds() {
       .count();
 }
 
+inline int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace cdn::base

@@ -1,5 +1,7 @@
 #include "lib/net/http_server.h"
 
+#include <unistd.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,6 +10,7 @@
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 
 #include <cstring>
@@ -147,6 +150,29 @@ void HttpExchange::ReplyShared(int status, std::string_view content_type, const 
   gone_ = true;  // evhttp owns and frees the request now
 }
 
+void HttpExchange::ReplyFile(int status, std::string_view content_type, int fd, uint64_t offset, uint64_t length,
+                             const Headers& headers) {
+  if (replied_ || gone_) {
+    close(fd);
+    return;
+  }
+  replied_ = true;
+  if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+  AddHeaders(content_type, headers);
+  struct evbuffer* b = evbuffer_new();
+  if (method_ != "HEAD" && length > 0) {
+    // sendfile(2) where libevent can; the buffer closes fd when done.
+    if (evbuffer_add_file(b, fd, static_cast<ev_off_t>(offset), static_cast<ev_off_t>(length)) != 0) close(fd);
+    bytes_sent_ += length;
+  } else {
+    close(fd);
+    evhttp_add_header(evhttp_request_get_output_headers(req_), "Content-Length", std::to_string(length).c_str());
+  }
+  evhttp_send_reply(req_, status, HttpReason(status), b);
+  evbuffer_free(b);
+  gone_ = true;
+}
+
 void HttpExchange::StartStream(int status, std::string_view content_type, const Headers& headers) {
   if (replied_ || gone_) return;
   replied_ = true;
@@ -207,7 +233,8 @@ void HttpExchange::OnChunkDone(struct evhttp_connection*, void* arg) {
   cb();
 }
 
-base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, const config::HostPort& addr, Handler handler) {
+base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, const config::HostPort& addr, Handler handler,
+                                                             bool reuse_port) {
   std::unique_ptr<HttpServer> s(new HttpServer());
   s->handler_ = std::move(handler);
   s->http_ = evhttp_new(loop->base());
@@ -219,7 +246,19 @@ base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, co
   evhttp_set_gencb(s->http_, &HttpServer::OnRequest, s.get());
   std::string host = addr.host.empty() ? "0.0.0.0" : addr.host;
   if (host == "localhost") host = "127.0.0.1";
-  struct evhttp_bound_socket* bs = evhttp_bind_socket_with_handle(s->http_, host.c_str(), addr.port);
+  struct evhttp_bound_socket* bs = nullptr;
+  if (reuse_port) {
+    sockaddr_storage ss;
+    socklen_t len;
+    CDN_RETURN_IF_ERROR(MakeSockaddr(config::HostPort{host, addr.port}, &ss, &len));
+    struct evconnlistener* l = evconnlistener_new_bind(
+        loop->base(), nullptr, nullptr,
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC, 1024,
+        reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
+    if (l) bs = evhttp_bind_listener(s->http_, l);  // the listener is freed with the evhttp
+  } else {
+    bs = evhttp_bind_socket_with_handle(s->http_, host.c_str(), addr.port);
+  }
   if (!bs) return base::Status::Io("cannot listen on " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;
   socklen_t blen = sizeof bound;

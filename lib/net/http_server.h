@@ -45,6 +45,10 @@ class HttpExchange {
   // (an HLS segment): kept alive until written, never copied. HEAD gets the headers only.
   void ReplyShared(int status, std::string_view content_type, const base::SharedBytes& body, size_t offset,
                    size_t length, const Headers& headers = {});
+  // Reply with bytes [offset, offset + length) of an open file (a recording), sent with sendfile
+  // where possible, never read into memory. Takes ownership of `fd`.
+  void ReplyFile(int status, std::string_view content_type, int fd, uint64_t offset, uint64_t length,
+                 const Headers& headers = {});
   // Streaming (chunked transfer encoding).
   void StartStream(int status, std::string_view content_type, const Headers& headers = {});
   void SendShared(const base::SharedBytes& bytes);
@@ -78,7 +82,9 @@ class HttpExchange {
 class HttpServer {
  public:
   using Handler = std::function<void(std::unique_ptr<HttpExchange>)>;
-  static base::Result<std::unique_ptr<HttpServer>> Listen(EventLoop* loop, const config::HostPort& addr, Handler handler);
+  // `reuse_port`: SO_REUSEPORT (one port shared by several loops, see TcpListener).
+  static base::Result<std::unique_ptr<HttpServer>> Listen(EventLoop* loop, const config::HostPort& addr, Handler handler,
+                                                          bool reuse_port = false);
   ~HttpServer();
   uint16_t port() const { return port_; }
 

@@ -111,6 +111,14 @@ data_dir: {self.dir}/data
         for port in (self.rtmp_port, self.http_port, self.admin_port):
             wait_port(port)
 
+    def restart(self, sig=signal.SIGTERM):
+        """Stops the process (sig: SIGKILL for a crash) and starts it again on the same config and
+        data_dir."""
+        stop(self.proc, sig)
+        self.proc = spawn([os.path.join(BIN, "central"), "-c", self.config], stdout=self.log, stderr=subprocess.STDOUT)
+        for port in (self.rtmp_port, self.http_port, self.admin_port):
+            wait_port(port)
+
     def rtmp(self, stream, vhost="push.test", app="live"):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/{app}/{stream}?vhost={vhost}"
 
@@ -374,6 +382,9 @@ class Edge:
         self.host = host
         self.rtmp_port, self.http_port, self.admin_port = free_port(host), free_port(host), free_port(host)
         self.config = os.path.join(self.dir, "edge.yaml")
+        # LIVECDN_EDGE_WORKERS=N runs every test's edges with `workers: N` (the multi-core path).
+        if os.environ.get("LIVECDN_EDGE_WORKERS") and "workers:" not in extra_yaml:
+            extra_yaml += f"\nworkers: {int(os.environ['LIVECDN_EDGE_WORKERS'])}\n"
         origin_list = ", ".join(f"{origin_host}:{c.rtmp_port}" for c in origins)
         http_list = ", ".join(f"{origin_host}:{c.http_port}" for c in origins)
         with open(self.config, "w") as f:
