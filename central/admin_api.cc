@@ -77,6 +77,9 @@ void AdminApi::Domains(std::unique_ptr<net::HttpExchange> ex, const std::string&
   if (rest.empty() && m == "POST") {
     auto d = auth::DomainFromJson(ex->body());
     if (!d.ok()) return Error(ex.get(), 400, d.status().message());
+    if (hooks_.check_domain) {
+      if (base::Status st = hooks_.check_domain(*d); !st.ok()) return Error(ex.get(), 400, st.message());
+    }
     auto added = domains_->Add(std::move(*d));
     if (!added.ok()) return Error(ex.get(), StatusFor(added.status()), added.status().message());
     ex->Reply(201, "application/json",

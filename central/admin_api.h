@@ -22,6 +22,7 @@ class AdminApi {
     std::function<std::string()> metrics;      // Prometheus text
     std::function<std::string()> streams;      // JSON
     std::function<void(const KickRequest&)> kick;  // applied on this node
+    std::function<base::Status(const auth::Domain&)> check_domain;  // node-specific checks (templates)
   };
   AdminApi(DomainService* domains, std::string token, std::string cdn_zone, Hooks hooks)
       : domains_(domains), token_(std::move(token)), zone_(std::move(cdn_zone)), hooks_(std::move(hooks)) {}

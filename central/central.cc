@@ -74,6 +74,12 @@ base::Status Central::Start() {
   hooks.metrics = [this] { return Metrics(); };
   hooks.streams = [this] { return net::StreamsJson(hub_); };
   hooks.kick = [this](const KickRequest& k) { Kick(k); };
+  hooks.check_domain = [this](const auth::Domain& d) {
+    for (const auto& t : d.transcode) {
+      if (!config_.templates.count(t)) return base::Status::Invalid("unknown transcode template '" + t + "'");
+    }
+    return base::Status::Ok();
+  };
   api_ = std::make_unique<AdminApi>(domains_.get(), config_.admin_token, config_.cdn_zone, std::move(hooks));
 
   webhooks_ = std::make_unique<net::Webhooks>(loop_, config_.hooks, config_.node_id);

@@ -9,7 +9,7 @@ import re
 import signal
 import time
 
-from livecdn import Central, Edge, check, ffprobe_streams, metric_sum, publish, run, stop, wait_until
+from livecdn import BIN, Central, Edge, check, ffprobe_streams, metric_sum, publish, run, stop, wait_until
 from test_edge_hls import fetch
 
 DOMAINS = """
@@ -134,9 +134,22 @@ def main():
         check(time.time() - t0 < 1.5, "unpublish stopped ffmpeg within ~1 s")
         passed += 1
 
+        # Templates through the API (cdnctl): an unknown one is refused; a known one transcodes.
+        ctl = [os.path.join(BIN, "cdnctl"), "--api", f"http://127.0.0.1:{c.admin_port}", "--token", "test-token"]
+        r = run(ctl + ["domain", "add", "api.test", "--type", "push", "--no-auth", "--transcode", "nope"])
+        check(r.returncode != 0 and "unknown transcode template 'nope'" in r.stderr, f"unknown template refused: {r.stderr.strip()}")
+        r = run(ctl + ["domain", "add", "api.test", "--type", "push", "--no-auth", "--transcode", "sd"])
+        check(r.returncode == 0 and "transcode=sd" in r.stdout, f"domain added with template sd: {r.stdout.strip()}")
+        pub = publish(c.rtmp("room3", vhost="api.test"), seconds=60, size="320x240", gop=25)
+        wait_until(lambda: len(ffmpeg_children(c.proc.pid)) == 1, 15, step=0.2, what="transcoder for room3")
+        t0 = time.time()
+        size = None
+        while time.time() - t0 < 20 and size != (320, 180):
+            size = video_size(c.flv("room3_sd", vhost="api.test"))
+        check(size == (320, 180), "a domain added through the API gets its rendition")
+        passed += 3
+
         # kill -9 of central: its ffmpeg children do not outlive it.
-        pub = publish(c.rtmp("room2"), seconds=60, size="320x240", gop=25)
-        wait_until(lambda: len(ffmpeg_children(c.proc.pid)) == 1, 15, step=0.2, what="transcoder for room2")
         orphan = ffmpeg_children(c.proc.pid)[0]
         os.kill(c.proc.pid, signal.SIGKILL)
         c.proc.wait()

@@ -8,7 +8,7 @@
 namespace cdn::cdnctl {
 
 Args ParseArgs(int argc, char** argv, int start) {
-  static const std::vector<std::string> kFlags = {"json", "explain", "rotate", "tcp", "no-auth", "auth-required", "help"};
+  static const std::vector<std::string> kFlags = {"json", "explain", "rotate", "tcp", "no-auth", "auth-required", "record", "help"};
   Args a;
   for (int i = start; i < argc; ++i) {
     std::string s = argv[i];

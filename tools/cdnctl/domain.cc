@@ -12,6 +12,12 @@ void PrintDomain(const base::JsonValue& d, bool keys) {
   if (d["source"].is_string()) printf(" source=%s", d["source"].str().c_str());
   const auto& a = d["auth"];
   printf(" auth=%s%s", a["type"].is_string() ? a["type"].str().c_str() : "A", a["required"].boolean() ? "(required)" : "(optional)");
+  if (d["transcode"].is_array() && !d["transcode"].items().empty()) {
+    std::string t;
+    for (const auto& x : d["transcode"].items()) t += (t.empty() ? "" : ",") + x.str();
+    printf(" transcode=%s", t.c_str());
+  }
+  if (d["record"].boolean()) printf(" record");
   if (d["static"].boolean()) printf(" static");
   printf("\n");
   if (keys && a["key"].is_string()) {
@@ -36,7 +42,7 @@ int DomainCommand(const Args& a) {
     return 0;
   }
   if (a.positional.size() < 3) {
-    fprintf(stderr, "usage: cdnctl domain add <domain> --type push|pull [--source <push-domain>] [--auth-type A|B|C] [--key K] [--no-auth|--auth-required]\n"
+    fprintf(stderr, "usage: cdnctl domain add <domain> --type push|pull [--source <push-domain>] [--auth-type A|B|C] [--key K] [--no-auth|--auth-required] [--transcode sd,hd] [--record]\n"
                     "       cdnctl domain list|show <domain>|rm <domain>|key <domain> [--rotate] [--json]\n");
     return 2;
   }
@@ -52,7 +58,20 @@ int DomainCommand(const Args& a) {
     if (a.Has("source")) body += ", \"source\": " + base::JsonQuote(a.Get("source"));
     body += ", \"auth\": {\"type\": " + base::JsonQuote(a.Get("auth-type", "A")) + ", \"required\": " + (required ? "true" : "false");
     if (a.Has("key")) body += ", \"key\": " + base::JsonQuote(a.Get("key"));
-    body += "}}";
+    body += "}";
+    if (a.Has("transcode")) {
+      // --transcode sd,hd: templates from central's transcode.templates.
+      std::string list, t = a.Get("transcode");
+      for (size_t pos = 0; pos <= t.size();) {
+        size_t comma = t.find(',', pos);
+        if (comma == std::string::npos) comma = t.size();
+        if (comma > pos) list += (list.empty() ? "" : ", ") + base::JsonQuote(t.substr(pos, comma - pos));
+        pos = comma + 1;
+      }
+      body += ", \"transcode\": [" + list + "]";
+    }
+    if (a.Has("record")) body += ", \"record\": true";
+    body += "}";
     auto r = api.Call("POST", "/api/v1/domains", body);
     if (!r.ok()) return fprintf(stderr, "cdnctl: cannot add %s: %s\n", name.c_str(), r.status().message().c_str()), 1;
     auto j = base::JsonValue::Parse(r->body);
