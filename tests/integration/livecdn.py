@@ -217,11 +217,11 @@ class FlvReader:
         return [t for t in self.tags if t[0] == 9 and not t[3]]
 
 
-def http_flv_socket(port, path, host="pull.test", rcvbuf=None):
+def http_flv_socket(port, path, host="pull.test", rcvbuf=None, addr="127.0.0.1"):
     s = socket.socket()
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.connect(("127.0.0.1", port))
+    s.connect((addr, port))
     s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
     return s
 
@@ -229,8 +229,8 @@ def http_flv_socket(port, path, host="pull.test", rcvbuf=None):
 class HttpFlvViewer:
     """Reads an HTTP-FLV response (chunked) on a raw socket and parses the FLV inside."""
 
-    def __init__(self, port, path, host="pull.test"):
-        self.sock = http_flv_socket(port, path, host)
+    def __init__(self, port, path, host="pull.test", addr="127.0.0.1"):
+        self.sock = http_flv_socket(port, path, host, addr=addr)
         self.sock.settimeout(10)
         self.raw = b""
         self.status = None
