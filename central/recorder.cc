@@ -47,9 +47,9 @@ std::string Reason(const std::string& message) {
   return "write_error";
 }
 
-// The media duration of an FLV recording (timestamps start at 0) from its last tag, cutting a
-// torn last tag (a crash mid-write) off the file. -1 when the file is not FLV.
-int64_t RepairFlv(const std::string& path, uint64_t* bytes) {
+}  // namespace
+
+int64_t RepairRecording(const std::string& path, uint64_t* bytes) {
   int fd = open(path.c_str(), O_RDWR);
   if (fd < 0) return -1;
   struct stat st;
@@ -105,7 +105,6 @@ int64_t RepairFlv(const std::string& path, uint64_t* bytes) {
   *bytes = good;
   return good > media::kFlvHeaderSize + 4 ? last : -1;
 }
-}  // namespace
 
 std::string RecordEntry::ToJson() const {
   std::string o = "{\"id\": " + base::JsonQuote(id) + ", \"domain\": " + base::JsonQuote(vhost) +
@@ -409,7 +408,7 @@ void RecordManager::Recover() {
   });
   for (RecordEntry& e : repair) {
     uint64_t bytes = 0;
-    const int64_t duration = RepairFlv(e.path, &bytes);
+    const int64_t duration = RepairRecording(e.path, &bytes);
     struct stat st;
     e.end_ms = stat(e.path.c_str(), &st) == 0 ? int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000
                                               : e.start_ms;

@@ -49,6 +49,11 @@ struct RecordEntry {
   static base::Result<RecordEntry> FromJson(std::string_view json);
 };
 
+// The media duration (ms) of an FLV recording whose timestamps start at 0, from its last tag;
+// a torn last tag (a crash mid-write) is cut off the file. -1 when no whole tag is in it.
+// *bytes: the file's size after the repair.
+int64_t RepairRecording(const std::string& path, uint64_t* bytes);
+
 // The file I/O thread. Jobs run in order; results are collected by the loop (TakeResults).
 class RecordWriter {
  public:
