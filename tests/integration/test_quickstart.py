@@ -6,6 +6,7 @@ import re
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 from livecdn import SRC, check, run, spawn, stop
 
@@ -33,6 +34,20 @@ def main():
         time.sleep(2)
         r = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", hls[0], "-t", "4", "-f", "null", "-"], timeout=60)
         check(r.returncode == 0 and r.stderr.strip() == "", f"the printed HLS URL decodes ({r.stderr.strip()[:200]!r})")
+        # The demo push domain transcodes to `sd`: the printed ABR master lists source and rendition.
+        abr = re.findall(r"(http://127\.0\.2\.10:8080/\S+_abr\.m3u8\?\S+)", out)
+        check(abr, "a signed ABR URL is printed")
+        variants = 0
+        t_end = time.time() + 25
+        while time.time() < t_end and variants < 2:
+            try:
+                with urllib.request.urlopen(abr[0], timeout=5) as resp:
+                    variants = resp.read().decode().count("#EXT-X-STREAM-INF")
+            except OSError:
+                pass
+            if variants < 2:
+                time.sleep(1)
+        check(variants == 2, f"the ABR master lists the source and the sd rendition ({variants} variants)")
         rest, _ = p.communicate(timeout=120)
         check(p.returncode == 0 and "quickstart: stopped" in rest, f"quickstart stops by itself (exit {p.returncode})")
         left = run(["pgrep", "-f", work]).stdout.split()

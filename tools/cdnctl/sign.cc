@@ -92,9 +92,16 @@ int SignCommand(const Args& a) {
     lines.push_back({"rtmp", Url("rtmp", rtmp_host, domain, auth::Sign(*type, d->auth.key, base_uri, t, rand))});
     lines.push_back({"flv", Url("http", http_host, domain, auth::Sign(*type, d->auth.key, base_uri + ".flv", t, rand))});
     lines.push_back({"hls", Url("http", http_host, domain, auth::Sign(*type, d->auth.key, base_uri + ".m3u8", t, rand))});
-    for (const auto& tpl : d->transcode) {
+    // Renditions are the source push domain's templates; the ABR master lists them with the source.
+    std::vector<std::string> templates = d->transcode;
+    if (!d->source.empty()) {
+      if (auto src = FetchDomain(api, d->source); src.ok()) templates = src->transcode;
+    }
+    for (const auto& tpl : templates) {
       lines.push_back({"hls_" + tpl, Url("http", http_host, domain, auth::Sign(*type, d->auth.key, base_uri + "_" + tpl + ".m3u8", t, rand))});
     }
+    if (!templates.empty())
+      lines.push_back({"abr", Url("http", http_host, domain, auth::Sign(*type, d->auth.key, base_uri + "_abr.m3u8", t, rand))});
   }
   const int64_t expires = *type == auth::SignType::kA ? t : t + auth::kDefaultTtlSeconds;
   if (a.Has("json")) {
