@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "lib/http/query.h"
+#include "lib/net/resolver.h"
 
 namespace cdn::net {
 
@@ -16,6 +17,11 @@ struct HttpClient::Pending {
   struct evhttp_request* req = nullptr;
   Callback cb;
   std::string error;  // from the error callback, which runs before OnDone
+  // The request, kept until it is launched (after a name lookup).
+  std::string method, url, host_header, target, body;
+  RequestHeaders headers;
+  int port = 80;
+  int64_t timeout_ms = 0;
 };
 
 namespace {
@@ -42,7 +48,8 @@ std::string HttpResponse::header(std::string_view name) const {
   return "";
 }
 
-HttpClient::HttpClient(EventLoop* loop, size_t max_body) : loop_(loop), max_body_(max_body) {}
+HttpClient::HttpClient(EventLoop* loop, size_t max_body, Resolver* resolver)
+    : loop_(loop), max_body_(max_body), resolver_(resolver) {}
 
 HttpClient::~HttpClient() {
   *alive_ = false;
@@ -71,52 +78,82 @@ uint64_t HttpClient::Request(const std::string& method, const std::string& url, 
   auto u = http::ParseUrl(url);
   if (!u || u->scheme != "http") return fail("not an http:// URL: " + url);
   std::string host = u->host == "localhost" ? "127.0.0.1" : u->host;
-  if (!http::IsIpLiteral(host)) return fail("host must be an IP address: " + u->host);
-  int port = u->port > 0 ? u->port : 80;
 
   auto p = std::make_unique<Pending>();
   p->client = this;
   p->id = next_id_++;
   p->cb = std::move(cb);
-  p->conn = evhttp_connection_base_new(loop_->base(), nullptr, host.c_str(), static_cast<uint16_t>(port));
-  if (p->conn == nullptr) return fail("cannot create connection to " + host);
-  struct timeval tv = {static_cast<time_t>(timeout_ms / 1000), static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
-  evhttp_connection_set_timeout_tv(p->conn, &tv);
-  evhttp_connection_set_retries(p->conn, 0);
-  evhttp_connection_set_max_body_size(p->conn, static_cast<ev_ssize_t>(max_body_));
-  evhttp_connection_set_max_headers_size(p->conn, 64 * 1024);
-  p->req = evhttp_request_new(&HttpClient::OnDone, p.get());
-  evhttp_request_set_error_cb(p->req, &OnRequestError);
-  struct evkeyvalq* out = evhttp_request_get_output_headers(p->req);
-  std::string host_header = u->port > 0 ? u->host + ":" + std::to_string(u->port) : u->host;
-  evhttp_add_header(out, "Host", host_header.c_str());
-  evhttp_add_header(out, "Connection", "close");
-  for (const auto& [k, v] : headers) evhttp_add_header(out, k.c_str(), v.c_str());
-  enum evhttp_cmd_type cmd = EVHTTP_REQ_GET;
-  if (method == "POST") cmd = EVHTTP_REQ_POST;
-  else if (method == "PUT") cmd = EVHTTP_REQ_PUT;
-  else if (method == "DELETE") cmd = EVHTTP_REQ_DELETE;
-  else if (method == "HEAD") cmd = EVHTTP_REQ_HEAD;
-  if (!body.empty() || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT) {
-    evbuffer_add(evhttp_request_get_output_buffer(p->req), body.data(), body.size());
-    evhttp_add_header(out, "Content-Length", std::to_string(body.size()).c_str());
-  }
-  std::string target = u->path.empty() ? "/" : u->path;
-  if (!u->query.empty()) target += "?" + u->query;
-  uint64_t id = p->id;
-  Pending* raw = p.get();
+  p->method = method;
+  p->url = url;
+  p->port = u->port > 0 ? u->port : 80;
+  p->host_header = u->port > 0 ? u->host + ":" + std::to_string(u->port) : u->host;
+  p->target = u->path.empty() ? "/" : u->path;
+  if (!u->query.empty()) p->target += "?" + u->query;
+  p->headers = headers;
+  p->body = body;
+  p->timeout_ms = timeout_ms;
+  const uint64_t id = p->id;
   pending_.emplace(id, std::move(p));
-  if (evhttp_make_request(raw->conn, raw->req, cmd, target.c_str()) != 0) {
-    // libevent freed the request on failure.
-    raw->req = nullptr;
+  if (http::IsIpLiteral(host)) {
+    Launch(id, host);
+    return id;
+  }
+  // A host name: c-ares on this loop (DESIGN.md: hostnames are allowed wherever an address is).
+  if (!resolver_) {
+    own_resolver_ = std::make_unique<Resolver>(loop_);
+    resolver_ = own_resolver_.get();
+  }
+  std::weak_ptr<bool> alive = alive_;
+  resolver_->Resolve(host, [this, alive, id, host](const Resolver::Answer& a) {
+    if (alive.expired() || !*alive.lock() || !pending_.count(id)) return;
+    if (!a.error.empty() || a.addresses.empty()) {
+      HttpResponse r;
+      r.error = "cannot resolve " + host + (a.error.empty() ? "" : ": " + a.error);
+      Finish(id, r);
+      return;
+    }
+    Launch(id, a.addresses.front());
+  });
+  return id;
+}
+
+void HttpClient::Launch(uint64_t id, const std::string& ip) {
+  Pending* raw = pending_.at(id).get();
+  auto fail = [this, id](std::string why) {
     HttpResponse r;
-    r.error = "cannot send request to " + url;
+    r.error = std::move(why);
     std::weak_ptr<bool> alive = alive_;
     loop_->Defer([this, alive, id, r] {
       if (!alive.expired()) Finish(id, r);
     });
+  };
+  raw->conn = evhttp_connection_base_new(loop_->base(), nullptr, ip.c_str(), static_cast<uint16_t>(raw->port));
+  if (raw->conn == nullptr) return fail("cannot create connection to " + ip);
+  struct timeval tv = {static_cast<time_t>(raw->timeout_ms / 1000),
+                       static_cast<suseconds_t>((raw->timeout_ms % 1000) * 1000)};
+  evhttp_connection_set_timeout_tv(raw->conn, &tv);
+  evhttp_connection_set_retries(raw->conn, 0);
+  evhttp_connection_set_max_body_size(raw->conn, static_cast<ev_ssize_t>(max_body_));
+  evhttp_connection_set_max_headers_size(raw->conn, 64 * 1024);
+  raw->req = evhttp_request_new(&HttpClient::OnDone, raw);
+  evhttp_request_set_error_cb(raw->req, &OnRequestError);
+  struct evkeyvalq* out = evhttp_request_get_output_headers(raw->req);
+  evhttp_add_header(out, "Host", raw->host_header.c_str());
+  evhttp_add_header(out, "Connection", "close");
+  for (const auto& [k, v] : raw->headers) evhttp_add_header(out, k.c_str(), v.c_str());
+  enum evhttp_cmd_type cmd = EVHTTP_REQ_GET;
+  if (raw->method == "POST") cmd = EVHTTP_REQ_POST;
+  else if (raw->method == "PUT") cmd = EVHTTP_REQ_PUT;
+  else if (raw->method == "DELETE") cmd = EVHTTP_REQ_DELETE;
+  else if (raw->method == "HEAD") cmd = EVHTTP_REQ_HEAD;
+  if (!raw->body.empty() || cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT) {
+    evbuffer_add(evhttp_request_get_output_buffer(raw->req), raw->body.data(), raw->body.size());
+    evhttp_add_header(out, "Content-Length", std::to_string(raw->body.size()).c_str());
   }
-  return id;
+  if (evhttp_make_request(raw->conn, raw->req, cmd, raw->target.c_str()) != 0) {
+    raw->req = nullptr;  // libevent freed the request on failure
+    fail("cannot send request to " + raw->url);
+  }
 }
 
 void HttpClient::Cancel(uint64_t id) {

@@ -1,6 +1,7 @@
 // HttpClient: asynchronous HTTP/1.1 requests on an EventLoop through libevent's evhttp, with a
 // whole-request timeout, a body size cap and cancellation: for health probes and API polling.
-// Hosts must be IP literals or "localhost" (name lookups belong to c-ares, not here).
+// Host names are looked up with c-ares on the loop (a Resolver made on first use, /etc/hosts
+// first); IP literals and "localhost" connect at once.
 // Single-threaded: use it on its loop only. Destroying the client cancels pending requests
 // without running their callbacks; a callback may destroy the client.
 #pragma once
@@ -29,12 +30,15 @@ struct HttpResponse {
   std::string header(std::string_view name) const;  // case-insensitive, "" when absent
 };
 
+class Resolver;
+
 class HttpClient {
  public:
   using Callback = std::function<void(const HttpResponse&)>;
   using RequestHeaders = std::vector<std::pair<std::string, std::string>>;
 
-  explicit HttpClient(EventLoop* loop, size_t max_body = 1 << 20);
+  // `resolver`: for host names (e.g. the edge's, configured); null: one is made on first use.
+  explicit HttpClient(EventLoop* loop, size_t max_body = 1 << 20, Resolver* resolver = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -53,12 +57,15 @@ class HttpClient {
 
  private:
   static void OnDone(struct evhttp_request* req, void* arg);
+  void Launch(uint64_t id, const std::string& ip);
   void Finish(uint64_t id, HttpResponse resp);
 
   EventLoop* loop_;
   size_t max_body_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Pending>> pending_;
+  Resolver* resolver_ = nullptr;
+  std::unique_ptr<Resolver> own_resolver_;  // declared after pending_: destroyed first
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
