@@ -124,7 +124,7 @@ base::Result<RecordEntry> RecordEntry::FromJson(std::string_view json) {
   const base::JsonValue& j = *v;
   RecordEntry e;
   auto str = [&j](const char* k) { return j[k].is_string() ? j[k].str() : std::string(); };
-  auto num = [&j](const char* k) { return j[k].is_number() ? static_cast<int64_t>(j[k].number()) : int64_t(0); };
+  auto num = [&j](const char* k) { return static_cast<int64_t>(j[k].uint_or(0)); };
   e.id = str("id");
   e.vhost = str("domain");
   e.app = str("app");

@@ -20,9 +20,9 @@ ProbeResult ParseHealthResponse(const net::HttpResponse& r) {
   if (json.ok() && json->is_object()) {
     const base::JsonValue& j = *json;
     if (j["status"].is_string()) status = j["status"].str();
-    if (j["egress_bps"].is_number() && j["egress_bps"].number() > 0) p.egress_bps = static_cast<uint64_t>(j["egress_bps"].number());
-    if (j["capacity_bps"].is_number() && j["capacity_bps"].number() > 0) p.capacity_bps = static_cast<uint64_t>(j["capacity_bps"].number());
-    if (j["connections"].is_number() && j["connections"].number() > 0) p.connections = static_cast<uint64_t>(j["connections"].number());
+    p.egress_bps = j["egress_bps"].uint_or(p.egress_bps);
+    if (uint64_t c = j["capacity_bps"].uint_or(0); c > 0) p.capacity_bps = c;  // 0: not said
+    p.connections = j["connections"].uint_or(p.connections);
     if (j["node_id"].is_string()) p.node_id = j["node_id"].str();
   } else if (r.status == 200 && !r.body.empty() && r.body[0] == '{') {
     p.error = "bad /healthz JSON: " + json.status().message();

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,12 @@ class JsonValue {
   bool is_number() const { return type_ == Type::kNumber; }
   bool boolean() const { return bool_; }
   double number() const { return number_; }
+  // The number as an integer in [0, max]: `fallback` when not a number, NaN, negative or over
+  // `max` (a cast of such a double is undefined behaviour; JSON "1e999" parses to infinity).
+  uint64_t uint_or(uint64_t fallback, uint64_t max = UINT64_MAX / 2) const {
+    if (type_ != Type::kNumber || !(number_ >= 0) || !(number_ <= static_cast<double>(max))) return fallback;
+    return static_cast<uint64_t>(number_);
+  }
   const std::string& str() const { return string_; }
   const std::vector<JsonValue>& items() const { return items_; }
   // Object member, or a null value when absent.

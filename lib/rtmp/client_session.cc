@@ -170,7 +170,8 @@ Status ClientSession::HandleCommand(const Message& m) {
   }
   if (state_ == State::kCreatingStream && txn == create_txn_) {
     // 7.2.1.3: _result, txn, command object (null), stream id.
-    if (v.size() < 4 || !v[3].IsNumber() || v[3].number < 1 || v[3].number > 0xFFFFFF)
+    // Written so that NaN fails too (a fuzzer found NaN passing `< 1 || > max`).
+    if (v.size() < 4 || !v[3].IsNumber() || !(v[3].number >= 1 && v[3].number <= 0xFFFFFF))
       return Status::Invalid("createStream _result without a valid stream id");
     stream_id_ = static_cast<uint32_t>(v[3].number);
     state_ = State::kStarting;

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -373,4 +374,39 @@ TEST_CASE("the recorded server stream, split at every offset and byte by byte") 
 }
 
 }  // namespace
+}  // namespace cdn::rtmp
+
+namespace cdn::rtmp {
+namespace {
+
+std::string Command(const std::vector<Amf0Value>& values) {
+  std::string payload;
+  for (const auto& v : values) EncodeAmf0(v, &payload);
+  return testing::Header(0, 3, 0, static_cast<uint32_t>(payload.size()), kMsgAmf0Command, 0) + payload;
+}
+
+}  // namespace
+
+// Found by fuzz_rtmp_session (UBSan): a NaN stream id passed `id < 1 || id > max` and was cast
+// to an integer. Every id that is not a number in [1, 0xFFFFFF] ends the session cleanly.
+TEST_CASE("createStream _result with a NaN, infinite or out-of-range stream id is an error") {
+  for (double id : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(), -1.0, 0.0,
+                    double(0x1000000)}) {
+    CAPTURE(id);
+    ClientEvents ev;
+    ClientSession client(&ev, ClientOptions(false));
+    client.Start();
+    std::string server(1 + 2 * 1536, '\0');
+    server[0] = 3;  // S0 version, S1 and S2
+    server += Command({Amf0Value::String("_result"), Amf0Value::Number(1), Amf0Value::Null(),
+                       Amf0Value::Object({{"code", Amf0Value::String("NetConnection.Connect.Success")}})});
+    REQUIRE(client.Consume(server).ok());
+    const base::Status st = client.Consume(
+        Command({Amf0Value::String("_result"), Amf0Value::Number(2), Amf0Value::Null(), Amf0Value::Number(id)}));
+    CHECK_FALSE(st.ok());
+    CHECK(st.message().find("without a valid stream id") != std::string::npos);
+    CHECK(ev.ready == 0);
+  }
+}
+
 }  // namespace cdn::rtmp
