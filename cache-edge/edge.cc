@@ -17,7 +17,9 @@ class EdgePolicy : public net::DomainPolicy {
  public:
   EdgePolicy(auth::DomainTable table, Upstreams* upstreams) : DomainPolicy(std::move(table)), upstreams_(upstreams) {}
   void OnViewerWaiting(live::Stream* stream) override {
-    if (!stream->has_publisher()) upstreams_->EnsurePull(stream->key());
+    // A stream relayed from here waits for its own publisher (grace): pulling it back from
+    // central would feed the relay's packets back into the stream they came from.
+    if (!stream->has_publisher() && !upstreams_->relaying(stream->key())) upstreams_->EnsurePull(stream->key());
   }
   void OnPublishStarted(live::Stream* stream) override { upstreams_->EnsureRelay(stream); }
 
@@ -63,8 +65,9 @@ base::Status Edge::Start() {
   upstreams_->set_sign([this](const live::StreamKey& key, const std::string& uri) {
     return policy_->UpstreamAuthQuery(key, uri);
   });
-  rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
-  CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));
+  const bool shared_ports = config_.workers > 1;  // SO_REUSEPORT with the worker threads
+  rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_), &stats_);
+  CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen, shared_ports).WithContext("rtmp.listen"));
   // HLS cache: RocksDB disk tier under data_dir, memory LRU above it.
   auto disk = store::KvStore::Open(config_.data_dir + "/cache");
   if (!disk.ok()) return disk.status().WithContext("data_dir");
@@ -78,9 +81,10 @@ base::Status Edge::Start() {
   }
   hls_ = std::make_unique<HlsProxy>(loop_, http_origins, cache_.get(), &stats_, config_.upstream_timeout_ms, 10000);
   hls_->set_lookup(lookup);
-  flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), config_.live, &stats_);
+  flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_), &stats_);
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { OnHls(std::move(ex)); });
-  CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen).WithContext("http.listen"));
+  CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen, shared_ports).WithContext("http.listen"));
+  CDN_RETURN_IF_ERROR(StartWorkers());
   auto admin = net::HttpServer::Listen(loop_, config_.admin_listen,
                                        [this](std::unique_ptr<net::HttpExchange> ex) { OnAdmin(std::move(ex)); });
   if (!admin.ok()) return admin.status().WithContext("admin.listen");
@@ -99,8 +103,37 @@ base::Status Edge::Start() {
   }
   LOG(INFO) << "edge " << config_.node_id << " (" << config_.region << ") up: rtmp " << config_.rtmp_listen.host << ":"
             << rtmp_->port() << ", http " << config_.http_listen.host << ":" << flv_->port() << ", admin "
-            << config_.admin_listen.host << ":" << admin_->port() << ", " << config_.origins.size() << " central(s)";
+            << config_.admin_listen.host << ":" << admin_->port() << ", " << config_.origins.size() << " central(s), "
+            << config_.workers << " worker(s)";
   return base::Status::Ok();
+}
+
+base::Status Edge::StartWorkers() {
+  if (config_.workers <= 1) return base::Status::Ok();
+  worker_host_ = std::make_unique<WorkerHost>(&hub_, policy_.get(), hls_.get(),
+                                              [this](uint64_t id) { rtmp_->KickPublisher(id); });
+  std::vector<EdgeWorker*> slots(static_cast<size_t>(config_.workers), nullptr);
+  for (int k = 1; k < config_.workers; ++k) {
+    workers_.push_back(std::make_unique<EdgeWorker>(k, config_, loop_, worker_host_.get(), worker_host_->alive()));
+    slots[k] = workers_.back().get();
+  }
+  worker_host_->SetWorkers(slots);
+  for (auto& w : workers_) CDN_RETURN_IF_ERROR(w->Start(rtmp_->port(), flv_->port()));
+  return base::Status::Ok();
+}
+
+void Edge::StopWorkers() {
+  if (worker_host_) worker_host_->Stop();  // no more posts to the workers
+  for (auto& w : workers_) w->StopAndJoin();
+  workers_.clear();
+}
+
+net::LiveStats Edge::TotalStats() const {
+  net::LiveStats total = stats_;
+  if (worker_host_) {
+    for (const auto& w : worker_host_->worker_stats()) AddStats(&total, w);
+  }
+  return total;
 }
 
 base::Status Edge::ApplyTable(const std::string& body) {
@@ -115,17 +148,22 @@ base::Status Edge::ApplyTable(const std::string& body) {
   }
   auth::DomainTable table(std::move(merged));
   CDN_RETURN_IF_ERROR(table.Validate());
+  for (auto& w : workers_) {  // each worker checks clients against its own copy
+    EdgeWorker* worker = w.get();
+    worker->Post([worker, domains = table.domains()] { worker->SetDomains(domains); });
+  }
   policy_->SetTable(std::move(table));
   // Kicks travel with the table: apply each once.
   auto json = base::JsonValue::Parse(body);
   if (json.ok() && (*json)["kicks"].is_array()) {
     for (const auto& k : (*json)["kicks"].items()) {
-      const uint64_t id = static_cast<uint64_t>(k["id"].number());
+      const uint64_t id = k["id"].uint_or(0);
       if (!k["vhost"].is_string() || !k["app"].is_string() || !k["stream"].is_string() || kicks_done_.count(id)) continue;
       kicks_done_.insert(id);
       live::StreamKey key{k["vhost"].str(), k["app"].str(), k["stream"].str()};
       const uint64_t publisher = hub_.EndStream(key, base::MonoMs());
-      if (publisher) rtmp_->KickPublisher(publisher);
+      if (publisher && worker_host_) worker_host_->KickPublisher(publisher, true);
+      else if (publisher) rtmp_->KickPublisher(publisher);
       LOG(INFO) << "kick " << key.ToString() << " (id " << id << ")" << (publisher ? ": publisher closed" : "");
     }
   }
@@ -133,33 +171,8 @@ base::Status Edge::ApplyTable(const std::string& body) {
 }
 
 void Edge::OnHls(std::unique_ptr<net::HttpExchange> ex) {
-  bool playlist = false;
-  if (!net::IsHlsPath(ex->path(), &playlist)) {
-    ex->Reply(404, "text/plain", "not found\n", {{"Access-Control-Allow-Origin", "*"}});
-    return;
-  }
-  if (ex->method() != "GET" && ex->method() != "HEAD") {
-    ex->Reply(405, "text/plain", "method not allowed\n");
-    return;
-  }
-  net::Admission a = policy_->AdmitPlay(net::MakeHlsPlayRequest(*ex, playlist));
-  if (!a.ok()) {
-    const bool not_found = a.status.code() == base::Status::Code::kNotFound;
-    stats_.Reject(a.reason);
-    LOG(WARN) << "hls " << ex->peer() << " " << ex->path() << ": rejected (" << a.reason << "): " << a.status.message();
-    ex->Reply(not_found ? 404 : 403, "text/plain", a.reason + ": " + a.status.message() + "\n",
-              {{"Access-Control-Allow-Origin", "*"}});
-    return;
-  }
-  HlsRequest r;
-  r.playlist = playlist;
-  r.cache_key = a.key.vhost + a.path;  // token-free path: one object for every viewer
-  const std::string playlist_uri = "/" + a.key.app + "/" + a.key.name + ".m3u8";
-  std::string up = policy_->UpstreamAuthQuery(a.key, playlist_uri);
-  r.upstream_path = a.path + "?vhost=" + a.key.vhost + (up.empty() ? "" : "&" + up);
-  r.viewer_query = ex->query();
-  r.order_key = a.key.ToString();
-  hls_->Serve(std::move(ex), std::move(r));
+  auto r = AdmitHls(policy_.get(), &stats_, ex.get());
+  if (r) hls_->Serve(std::move(ex), std::move(*r));
 }
 
 void Edge::OnTick() {
@@ -167,9 +180,10 @@ void Edge::OnTick() {
   hub_.Tick(now);
   upstreams_->Tick(now);
   if (hosts_) hosts_->Tick(now);
-  egress_.Sample(stats_.rtmp_bytes_out + stats_.flv_bytes_out, now);
+  const net::LiveStats total = TotalStats();
+  egress_.Sample(total.rtmp_bytes_out + total.flv_bytes_out + total.hls_bytes_out, now);
   if (draining_) {
-    const int64_t clients = stats_.rtmp_connections + stats_.flv_connections;
+    const int64_t clients = total.rtmp_connections + total.flv_connections;
     if (clients == 0 || now >= drain_deadline_ms_) {
       LOG(INFO) << "drain finished with " << clients << " client(s) left";
       draining_ = false;
@@ -184,12 +198,14 @@ void Edge::Drain(std::function<void()> done) {
   draining_ = true;
   drain_deadline_ms_ = base::MonoMs() + config_.drain_timeout_ms;
   drain_done_ = std::move(done);
-  LOG(INFO) << "draining: up to " << config_.drain_timeout_ms << " ms for " << (stats_.rtmp_connections + stats_.flv_connections)
-            << " client(s)";
+  const net::LiveStats total = TotalStats();
+  LOG(INFO) << "draining: up to " << config_.drain_timeout_ms << " ms for "
+            << (total.rtmp_connections + total.flv_connections) << " client(s)";
 }
 
 void Edge::Shutdown() {
   tick_.Cancel();
+  StopWorkers();
   resolver_.reset();  // before the host cache its callbacks write to
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
@@ -201,10 +217,25 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
   const std::string& p = ex->path();
   if (p == "/healthz") {
     net::NodeInfo node{config_.node_id, draining_, config_.capacity_bps, egress_.bits_per_second()};
-    ex->Reply(draining_ ? 503 : 200, "application/json", net::HealthJson(node, stats_, hub_), {{"Cache-Control", "no-cache"}});
+    ex->Reply(draining_ ? 503 : 200, "application/json", net::HealthJson(node, TotalStats(), hub_),
+              {{"Cache-Control", "no-cache"}});
   } else if (p == "/metrics") {
     metrics::Exposition e;
-    net::AddLiveMetrics(stats_, hub_, &e);
+    net::AddLiveMetrics(TotalStats(), hub_, &e, config_.metrics_max_streams);
+    if (worker_host_) {
+      // Per event-loop thread (worker 0: the main loop): is the load spread?
+      for (int k = 0; k < config_.workers; ++k) {
+        const net::LiveStats& s = k == 0 ? stats_ : worker_host_->worker_stats()[k];
+        const std::string w = std::to_string(k);
+        const char* help = "Client connections per event-loop worker";
+        e.Gauge("livecdn_worker_connections", help, {{"worker", w}, {"protocol", "rtmp"}}, double(s.rtmp_connections));
+        e.Gauge("livecdn_worker_connections", help, {{"worker", w}, {"protocol", "flv"}}, double(s.flv_connections));
+        e.Counter("livecdn_worker_bytes_out_total", "Bytes sent to clients per event-loop worker", {{"worker", w}},
+                  double(s.rtmp_bytes_out + s.flv_bytes_out));
+      }
+      e.Gauge("livecdn_worker_bridges", "Streams mirrored from the main loop to workers", {},
+              double(worker_host_->bridges()));
+    }
     e.Gauge("livecdn_upstream_pulls", "Streams pulled from central", {}, double(upstreams_->pulls()));
     e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));
     ex->Reply(200, "text/plain; version=0.0.4", e.Render());

@@ -1,17 +1,22 @@
 // Edge: one cache-edge node. Owns its hub, the RTMP and HTTP-FLV servers clients use, the
 // upstream pulls and relays to central, and the admin listener; drains on SIGTERM (health says
-// draining at once, viewers finish or the drain timeout ends them cleanly). One loop thread.
+// draining at once, viewers finish or the drain timeout ends them cleanly). Runs on the main
+// loop's thread; with `workers: N` it also owns N-1 EdgeWorker threads that serve clients on the
+// same ports and reach the hub, upstreams and HLS cache through the WorkerHost.
 #pragma once
 
 #include <functional>
 #include <set>
 #include <memory>
+#include <vector>
 
 #include "cache-edge/edge_config.h"
+#include "cache-edge/edge_worker.h"
 #include "cache-edge/hls_proxy.h"
 #include "cache-edge/object_cache.h"
 #include "lib/store/kv_store.h"
 #include "cache-edge/upstream.h"
+#include "cache-edge/worker_host.h"
 #include "lib/live/stream_hub.h"
 #include "lib/net/domain_policy.h"
 #include "lib/net/domain_sync.h"
@@ -41,6 +46,10 @@ class Edge {
   void OnTick();
   void OnHls(std::unique_ptr<net::HttpExchange> ex);
   base::Status ApplyTable(const std::string& body);
+  base::Status StartWorkers();
+  void StopWorkers();
+  // The node's counters: the main loop's plus the workers' last reports.
+  net::LiveStats TotalStats() const;
 
   net::EventLoop* loop_;
   EdgeConfig config_;
@@ -57,6 +66,8 @@ class Edge {
   std::unique_ptr<net::DomainSync> sync_;
   std::unique_ptr<net::HostCache> hosts_;
   std::unique_ptr<net::Resolver> resolver_;
+  std::unique_ptr<WorkerHost> worker_host_;
+  std::vector<std::unique_ptr<EdgeWorker>> workers_;  // index k-1: worker k
   std::set<uint64_t> kicks_done_;
   net::Timer tick_;
   net::RateMeter egress_;

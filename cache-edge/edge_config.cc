@@ -25,7 +25,9 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   EdgeConfig c;
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
       root, {"node_id", "region", "rtmp", "http", "admin", "data_dir", "central", "cache", "domains", "gop_cache",
-             "publish", "play", "drain_timeout", "capacity", "log_level", "max_connections", "workers"}));
+             "publish", "play", "drain_timeout", "capacity", "log_level", "max_connections", "workers",
+             "metrics"}));
+  CDN_RETURN_IF_ERROR(net::ReadMetricsConfig(root, &c.metrics_max_streams));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "node_id", &c.node_id));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "region", &c.region));
   Node rtmp = root["rtmp"];
@@ -66,7 +68,10 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "idle_timeout", &c.live.publish_idle_ms));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "takeover_idle", &c.takeover_idle_ms));
   Node play = root["play"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "idle_timeout"}));
+  CDN_RETURN_IF_ERROR(
+      config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "idle_timeout", "merge_window"}));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "merge_window", &c.live.merge_window_ms));
+  if (c.live.merge_window_ms > 1000) return play["merge_window"].Error("must be at most 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "wait", &c.live.play_wait_ms));
   uint64_t queue = c.live.play_queue_bytes;
   CDN_RETURN_IF_ERROR(config::ReadSize(play, "queue", &queue));
@@ -79,8 +84,7 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadBandwidth(root, "capacity", &c.capacity_bps));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "log_level", &c.log_level));
   CDN_RETURN_IF_ERROR(config::ReadInt(root, "max_connections", &c.live.max_connections, 1, 10'000'000));
-  int64_t workers = 1;
-  CDN_RETURN_IF_ERROR(config::ReadInt(root, "workers", &workers, 1, 1));  // multi-worker: not yet (see README)
+  CDN_RETURN_IF_ERROR(config::ReadInt(root, "workers", &c.workers, 1, 64));
   CDN_RETURN_IF_ERROR(config::ReadDomains(root, "domains", &c.domains));
   return c;
 }

@@ -9,6 +9,7 @@
 #include "lib/auth/domain_table.h"
 #include "lib/base/status.h"
 #include "lib/config/values.h"
+#include "lib/net/live_admin.h"
 #include "lib/net/live_server.h"
 
 namespace cdn::edge {
@@ -36,7 +37,9 @@ struct EdgeConfig {
   int64_t upstream_timeout_ms = 5000;    // connect/handshake bound per origin attempt
   int64_t drain_timeout_ms = 30000;      // drain_timeout: SIGTERM waits this long for viewers
   uint64_t capacity_bps = 10'000'000'000ULL;
+  size_t metrics_max_streams = net::kDefaultMaxStreamSeries;  // metrics.max_streams
   std::string log_level = "info";
+  int64_t workers = 1;  // event-loop threads; >1: workers 1..N-1 share the RTMP and HTTP ports
   net::LiveServerOptions live;
 
   static base::Result<EdgeConfig> Load(const std::string& file);

@@ -55,25 +55,43 @@ std::string HlsProxy::RewritePlaylist(const std::string& body, const std::string
 }
 
 void HlsProxy::Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req) {
+  Waiter w{std::move(ex), req.viewer_query, nullptr, req.domain};
+  Start(std::move(w), std::move(req));
+}
+
+void HlsProxy::Lookup(HlsRequest req, Done done) {
+  Waiter w{nullptr, req.viewer_query, std::move(done), req.domain};
+  Start(std::move(w), std::move(req));
+}
+
+void HlsProxy::Deliver(Waiter& w, const HlsResult& r, bool playlist) {
+  if (w.done) {
+    w.done(r);
+  } else if (w.ex) {
+    stats_->CountHlsOut(w.domain, Respond(w.ex.get(), r, playlist, w.viewer_query));
+  }
+}
+
+void HlsProxy::Start(Waiter w, HlsRequest req) {
   const int64_t now = base::MonoMs();
   std::string tier;
   ObjectPtr obj = cache_->Get(req.cache_key, now, &tier);
   if (obj && obj->Fresh(now)) {
     ++stats_->cache[{tier, "hit"}];
-    Respond(ex.get(), *obj, req.playlist, req.viewer_query, tier);
+    Deliver(w, HlsResult{obj, tier, 200}, req.playlist);
     return;
   }
   auto it = inflight_.find(req.cache_key);
   if (it != inflight_.end()) {  // collapsed onto the request already on its way
     ++stats_->cache[{"memory", "collapsed"}];
-    it->second.waiters.push_back(Waiter{std::move(ex), req.viewer_query});
+    it->second.waiters.push_back(std::move(w));
     return;
   }
   ++stats_->cache[{"memory", "miss"}];
   const std::string key = req.cache_key;
   Fetch f;
   f.order = RendezvousOrder(origins_, req.order_key);
-  f.waiters.push_back(Waiter{std::move(ex), req.viewer_query});
+  f.waiters.push_back(std::move(w));
   f.req = std::move(req);
   inflight_.emplace(key, std::move(f));
   StartFetch(key);
@@ -125,7 +143,7 @@ void HlsProxy::OnFetched(const std::string& key, const net::HttpResponse& r) {
     obj->max_age_ms = MaxAgeMs(cc, done.req.playlist ? 1000 : 60000);
     if (done.req.playlist) last_good_playlist_[key] = obj;
     cache_->Put(key, obj);
-    for (auto& w : done.waiters) Respond(w.ex.get(), *obj, done.req.playlist, w.viewer_query, "upstream");
+    for (auto& w : done.waiters) Deliver(w, HlsResult{obj, "upstream", 200}, done.req.playlist);
     return;
   }
   ++stats_->upstream[{"hls", r.ok() && r.status == 404 ? "not_found" : "fail"}];
@@ -134,25 +152,30 @@ void HlsProxy::OnFetched(const std::string& key, const net::HttpResponse& r) {
     auto lg = last_good_playlist_.find(key);
     if (lg != last_good_playlist_.end() && now - lg->second->fetched_ms < stale_ms_) {
       ++stats_->cache[{"stale", "hit"}];
-      for (auto& w : done.waiters) Respond(w.ex.get(), *lg->second, true, w.viewer_query, "stale");
+      for (auto& w : done.waiters) Deliver(w, HlsResult{lg->second, "stale", 200}, true);
       return;
     }
   }
   const int status = r.ok() ? (r.status == 404 ? 404 : 502) : 504;
   LOG(INFO) << "hls " << key << ": upstream " << (r.ok() ? "HTTP " + std::to_string(r.status) : r.error) << " -> " << status;
-  for (auto& w : done.waiters) {
-    w.ex->Reply(status, "text/plain", status == 404 ? "not found\n" : "upstream unavailable\n", kCors);
-  }
+  for (auto& w : done.waiters) Deliver(w, HlsResult{nullptr, "", status}, done.req.playlist);
 }
 
-void HlsProxy::Respond(net::HttpExchange* ex, const CachedObject& obj, bool playlist, const std::string& viewer_query,
-                       const std::string& tier) {
+size_t HlsProxy::Respond(net::HttpExchange* ex, const HlsResult& r, bool playlist, const std::string& viewer_query) {
+  if (!r.obj) {
+    ex->Reply(r.status, "text/plain", r.status == 404 ? "not found\n" : "upstream unavailable\n", kCors);
+    return 0;
+  }
+  const bool head = ex->method() == "HEAD";
+  const CachedObject& obj = *r.obj;
+  const std::string& tier = r.tier;
   net::Headers h = kCors;
   h.emplace_back("X-Cache", tier == "upstream" ? "MISS" : "HIT from " + tier);
   if (playlist) {
     h.emplace_back("Cache-Control", "max-age=1");
-    ex->Reply(200, obj.content_type, RewritePlaylist(*obj.body, viewer_query), h);
-    return;
+    const std::string body = RewritePlaylist(*obj.body, viewer_query);
+    ex->Reply(200, obj.content_type, body, h);
+    return head ? 0 : body.size();
   }
   h.emplace_back("Cache-Control", "max-age=3600, immutable");
   h.emplace_back("Accept-Ranges", "bytes");
@@ -161,14 +184,15 @@ void HlsProxy::Respond(net::HttpExchange* ex, const CachedObject& obj, bool play
   if (range.kind == http::ByteRange::Kind::kUnsatisfiable) {
     h.emplace_back("Content-Range", range.ContentRange(body.size()));
     ex->Reply(416, "text/plain", "range not satisfiable\n", h);
-    return;
+    return 0;
   }
   if (range.kind == http::ByteRange::Kind::kRange) {
     h.emplace_back("Content-Range", range.ContentRange(body.size()));
     ex->ReplyShared(206, obj.content_type, obj.body, range.first, range.length(), h);
-    return;
+    return head ? 0 : range.length();
   }
   ex->ReplyShared(200, obj.content_type, obj.body, 0, body.size(), h);
+  return head ? 0 : body.size();
 }
 
 }  // namespace cdn::edge

@@ -29,15 +29,31 @@ struct HlsRequest {
   std::string viewer_query;   // carried onto segment URIs of a playlist
   std::string order_key;      // the stream key: picks the central (rendezvous order)
   bool playlist = false;
+  std::string domain;  // the vhost the viewer named (byte totals by domain)
+};
+
+// What a lookup found: an object and the tier it came from, or the error status to answer.
+struct HlsResult {
+  ObjectPtr obj;     // null: answer `status`
+  std::string tier;  // memory, disk, upstream, stale
+  int status = 200;
 };
 
 class HlsProxy {
  public:
+  using Done = std::function<void(const HlsResult&)>;
+
   HlsProxy(net::EventLoop* loop, std::vector<config::HostPort> origins_http, ObjectCache* cache, net::LiveStats* stats,
            int64_t timeout_ms, int64_t stale_ms);
   ~HlsProxy();
 
   void Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req);
+  // Serve for a request whose exchange lives on another loop (an edge worker): `done` gets the
+  // result on this loop; the object is immutable and shared, so it may cross threads.
+  void Lookup(HlsRequest req, Done done);
+  // Answers an exchange with a result (playlists rewritten with `viewer_query`; Range, HEAD).
+  // Returns the body bytes sent (for LiveStats::CountHlsOut).
+  static size_t Respond(net::HttpExchange* ex, const HlsResult& r, bool playlist, const std::string& viewer_query);
   // Maps an origin host to its current address (c-ares); unset: hosts are used as they are.
   void set_lookup(std::function<std::optional<std::string>(const std::string&)> f) { lookup_ = std::move(f); }
   uint64_t upstream_requests() const { return upstream_requests_; }
@@ -48,9 +64,13 @@ class HlsProxy {
 
  private:
   struct Waiter {
-    std::unique_ptr<net::HttpExchange> ex;
+    std::unique_ptr<net::HttpExchange> ex;  // or, for a remote request, `done`
     std::string viewer_query;
+    Done done;
+    std::string domain;
   };
+  void Start(Waiter w, HlsRequest req);
+  void Deliver(Waiter& w, const HlsResult& r, bool playlist);
   struct Fetch {
     HlsRequest req;
     std::vector<Waiter> waiters;
@@ -59,8 +79,6 @@ class HlsProxy {
   };
   void StartFetch(const std::string& key);
   void OnFetched(const std::string& key, const net::HttpResponse& r);
-  void Respond(net::HttpExchange* ex, const CachedObject& obj, bool playlist, const std::string& viewer_query,
-               const std::string& tier);
 
   net::EventLoop* loop_;
   std::vector<config::HostPort> origins_;

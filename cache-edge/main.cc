@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   }
   cdn::config::ApplyLogLevel(config->log_level);
   cdn::base::SetLogTag(config->node_id.c_str());
+  cdn::config::RaiseFileLimit();
   cdn::net::EventLoop loop;
   cdn::edge::Edge edge(&loop, std::move(*config));
   cdn::base::Status st = edge.Start();

@@ -262,6 +262,11 @@ void Upstreams::EnsureRelay(live::Stream* stream) {
   raw->Start();
 }
 
+bool Upstreams::relaying(const live::StreamKey& key) const {
+  auto it = relays_.find(key.ToString());
+  return it != relays_.end() && !it->second->finished();
+}
+
 void Upstreams::Tick(int64_t now_ms) {
   for (auto it = pulls_.begin(); it != pulls_.end();) {
     if (it->second->Tick(now_ms)) it = pulls_.erase(it);

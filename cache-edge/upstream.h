@@ -117,6 +117,8 @@ class Upstreams {
   void Tick(int64_t now_ms);
   size_t pulls() const { return pulls_.size(); }
   size_t relays() const { return relays_.size(); }
+  // True while this edge relays `key` to central (its publisher is here, or in its grace).
+  bool relaying(const live::StreamKey& key) const;
   void StopAll();
   void set_sign(std::function<std::string(const live::StreamKey&, const std::string&)> f) { options_.sign = std::move(f); }
   void set_lookup(std::function<std::optional<std::string>(const std::string&)> f) { options_.lookup = std::move(f); }

@@ -50,6 +50,8 @@ void AdminApi::Handle(std::unique_ptr<net::HttpExchange> ex) {
     Records(std::move(ex), p.size() > 16 ? p.substr(16) : "");
   } else if (p == "/api/v1/kick") {
     Kick(std::move(ex));
+  } else if ((p == "/dashboard" || p.rfind("/dashboard/", 0) == 0) && hooks_.dashboard) {
+    hooks_.dashboard(std::move(ex));
   } else {
     Error(ex.get(), 404, "no such endpoint: " + p);
   }

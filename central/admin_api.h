@@ -21,6 +21,7 @@ class AdminApi {
     std::function<bool()> draining;
     std::function<std::string()> metrics;      // Prometheus text
     std::function<std::string()> streams;      // JSON
+    std::function<void(std::unique_ptr<net::HttpExchange>)> dashboard;  // /dashboard...
     std::function<void(const KickRequest&)> kick;  // applied on this node
     std::function<base::Status(const auth::Domain&)> check_domain;  // node-specific checks (templates)
   };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "lib/auth/url_signer.h"
+#include "lib/base/crypto.h"
 #include "lib/base/clock.h"
 #include "lib/base/json.h"
 #include "lib/base/log.h"
@@ -18,6 +20,7 @@ net::LiveServerOptions ServerOptions(const CentralConfig& c) {
   o.play_queue_bytes = c.play_queue_bytes;
   o.play_max_skips = c.play_max_skips;
   o.play_stall_ms = c.play_stall_ms;
+  o.merge_window_ms = c.play_merge_window_ms;
   o.handshake_timeout_ms = c.handshake_timeout_ms;
   o.publish_idle_ms = c.publish_idle_ms;
   o.max_message_size = static_cast<uint32_t>(c.max_message_size);
@@ -36,7 +39,7 @@ HlsServerOptions HlsOpts(const CentralConfig& c) {
   h.packager.fragment_ms = c.hls_fragment_ms;
   h.packager.window = c.hls_window;
   h.wait_ms = std::max<int64_t>(2 * c.hls_fragment_ms, 1000);
-  h.linger_ms = std::max<int64_t>(30000, 2 * c.hls_window * c.hls_fragment_ms);
+  h.linger_ms = c.hls_linger_ms >= 0 ? c.hls_linger_ms : std::max<int64_t>(30000, 2 * c.hls_window * c.hls_fragment_ms);
   return h;
 }
 }  // namespace
@@ -73,6 +76,7 @@ base::Status Central::Start() {
   hooks.draining = [this] { return draining_; };
   hooks.metrics = [this] { return Metrics(); };
   hooks.streams = [this] { return net::StreamsJson(hub_); };
+  hooks.dashboard = [this](std::unique_ptr<net::HttpExchange> ex) { dashboard_->Handle(std::move(ex)); };
   hooks.kick = [this](const KickRequest& k) { Kick(k); };
   hooks.check_domain = [this](const auth::Domain& d) {
     for (const auto& t : d.transcode) {
@@ -143,6 +147,28 @@ base::Status Central::Start() {
                                        [this](std::unique_ptr<net::HttpExchange> ex) { api_->Handle(std::move(ex)); });
   if (!admin.ok()) return admin.status().WithContext("admin.listen");
   admin_ = std::move(*admin);
+  // A wildcard listen address: the page uses the host it was loaded from.
+  const std::string& hls_host = config_.http_listen.host;
+  const bool wildcard = hls_host.empty() || hls_host == "0.0.0.0" || hls_host == "::";
+  dashboard_ = std::make_unique<Dashboard>(
+      loop_, config_.dashboard, wildcard ? ":" + std::to_string(flv_->port())
+                                         : "http://" + hls_host + ":" + std::to_string(flv_->port()));
+  dashboard_->authorized = [this](const net::HttpExchange& ex) {
+    return !config_.admin_token.empty() &&
+           base::ConstantTimeEquals(ex.header("Authorization"), "Bearer " + config_.admin_token);
+  };
+  dashboard_->preview_path = [this](const std::string& vhost, const std::string& app, const std::string& stream,
+                                    bool authorized) -> base::Result<std::string> {
+    const std::string uri = "/" + app + "/" + stream + ".m3u8";
+    const auth::Domain* d = domains_->Find(vhost);
+    if (!d || !d->auth.required) return uri + "?vhost=" + vhost;
+    if (!authorized) return base::Status::Denied(vhost + " requires signed URLs: the admin token signs the preview");
+    const auto type = auth::ParseSignType(d->auth.type).value_or(auth::SignType::kA);
+    const int64_t now = base::WallSeconds();
+    const auth::SignedUri su = auth::Sign(type, d->auth.key, uri, type == auth::SignType::kA ? now + 3600 : now);
+    return su.path + "?vhost=" + vhost + (su.query.empty() ? "" : "&" + su.query);
+  };
+  dashboard_->Start();
   tick_.Start(250, true);
   LOG(INFO) << "central " << config_.node_id << " up: rtmp " << config_.rtmp_listen.host << ":" << rtmp_->port()
             << ", http " << config_.http_listen.host << ":" << flv_->port() << ", admin "
@@ -166,6 +192,7 @@ void Central::Shutdown() {
   if (hls_) hls_->CloseAll();
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
+  dashboard_.reset();
   admin_.reset();
 }
 

@@ -75,6 +75,7 @@ class Central {
   std::unique_ptr<TranscodeManager> transcode_;
   std::unique_ptr<RecordManager> record_;
   std::unique_ptr<net::HttpServer> admin_;
+  std::unique_ptr<Dashboard> dashboard_;
   std::unique_ptr<store::KvStore> catalog_;
   std::unique_ptr<DomainService> domains_;
   std::unique_ptr<AdminApi> api_;

@@ -13,7 +13,9 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CentralConfig c;
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
       root, {"node_id", "rtmp", "http", "admin", "data_dir", "gop_cache", "hls", "transcode", "record", "domains",
-             "publish", "play", "log_level", "max_connections", "capacity", "cdn_zone", "metrics", "hooks"}));
+             "publish", "play", "log_level", "max_connections", "capacity", "cdn_zone", "metrics", "hooks",
+             "dashboard"}));
+  CDN_RETURN_IF_ERROR(ReadDashboardConfig(root, &c.dashboard));
   CDN_RETURN_IF_ERROR(net::ReadMetricsConfig(root, &c.metrics_max_streams));
   CDN_RETURN_IF_ERROR(net::ReadWebhookConfig(root, &c.hooks));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "node_id", &c.node_id));
@@ -41,7 +43,8 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadBandwidth(root, "capacity", &c.capacity_bps));
 
   Node hls = root["hls"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(hls, {"fragment", "window"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(hls, {"fragment", "window", "linger"}));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(hls, "linger", &c.hls_linger_ms));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(hls, "fragment", &c.hls_fragment_ms));
   CDN_RETURN_IF_ERROR(config::ReadInt(hls, "window", &c.hls_window, 2, 100));
   if (c.hls_fragment_ms < 500) return hls["fragment"].Error("must be at least 500ms");
@@ -88,7 +91,9 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "idle_timeout", &c.publish_idle_ms));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "takeover_idle", &c.takeover_idle_ms));
   Node play = root["play"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "merge_window"}));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "merge_window", &c.play_merge_window_ms));
+  if (c.play_merge_window_ms > 1000) return play["merge_window"].Error("must be at most 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "wait", &c.play_wait_ms));
   CDN_RETURN_IF_ERROR(config::ReadSize(play, "queue", &c.play_queue_bytes));
   if (c.play_queue_bytes < (256 << 10)) return play["queue"].Error("must be at least 256KiB");

@@ -9,6 +9,7 @@
 
 #include "lib/auth/domain_table.h"
 #include "lib/base/status.h"
+#include "central/dashboard.h"
 #include "lib/config/values.h"
 #include "lib/net/live_admin.h"
 #include "lib/net/webhook.h"
@@ -32,6 +33,7 @@ struct CentralConfig {
   bool gop_cache = true;
   int64_t hls_fragment_ms = 2000;
   int64_t hls_window = 6;
+  int64_t hls_linger_ms = -1;  // hls.linger: how long an ended stream's playlist stays; -1: max(30 s, 2 windows)
   std::string ffmpeg = "ffmpeg";
   int64_t transcode_max = 4;
   std::map<std::string, TranscodeTemplate> templates;
@@ -47,7 +49,8 @@ struct CentralConfig {
   int64_t play_wait_ms = 5000;          // play.wait: 404 / StreamNotFound after this
   uint64_t play_queue_bytes = 8 << 20;  // play.queue: per-viewer bound
   int64_t play_max_skips = 8;           // play.max_skips: a viewer that keeps falling behind is cut
-  int64_t play_stall_ms = 15000;        // play.stall_timeout: a viewer whose socket takes nothing is cut
+  int64_t play_stall_ms = 15000;
+  int64_t play_merge_window_ms = 50;    // play.merge_window: viewers' writes merged this long        // play.stall_timeout: a viewer whose socket takes nothing is cut
   uint64_t max_message_size = 8 << 20;  // rtmp.max_message_size
   int64_t handshake_timeout_ms = 10000; // rtmp.handshake_timeout
   int64_t max_connections = 10000;
@@ -55,6 +58,7 @@ struct CentralConfig {
   uint64_t capacity_bps = 10'000'000'000ULL;
   size_t metrics_max_streams = net::kDefaultMaxStreamSeries;  // metrics.max_streams
   net::WebhookConfig hooks;                                   // hooks: signed event webhooks
+  DashboardConfig dashboard;                                  // dashboard: what /dashboard shows
 
   static base::Result<CentralConfig> Load(const std::string& file);
   static base::Result<CentralConfig> Parse(std::string_view yaml);

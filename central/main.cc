@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   }
   cdn::config::ApplyLogLevel(config->log_level);
   cdn::base::SetLogTag(config->node_id.c_str());
+  cdn::config::RaiseFileLimit();
   cdn::net::EventLoop loop;
   cdn::central::Central central(&loop, std::move(*config));
   cdn::base::Status st = central.Start();

@@ -221,6 +221,20 @@ std::string Scheduler::RenderMetrics() {
     for (const auto* w : workers) n += (w->*c).value();
     return static_cast<double>(n);
   };
+  {
+    std::vector<double> bounds, cumulative;
+    double running = 0;
+    for (int b = 0; b <= kDecisionBuckets; ++b) {
+      for (const auto* w : workers) running += static_cast<double>(w->decision[b].value());
+      if (b < kDecisionBuckets) {
+        bounds.push_back(static_cast<double>(kDecisionBoundsNs[b]) / 1e9);
+        cumulative.push_back(running);
+      }
+    }
+    x.Histogram("livecdn_dns_decision_seconds", "Time to decide and build an answer (1 answer in 16 timed)", {}, bounds,
+                cumulative,
+                sum(&WorkerStats::decision_ns_sum) / 1e9, running);
+  }
   x.Counter("livecdn_dns_fail_open_total", "Geo answers given while no edge was usable (fail open)", {},
             sum(&WorkerStats::fail_open));
   x.Counter("livecdn_dns_truncated_total", "Responses sent with TC=1", {}, sum(&WorkerStats::truncated));

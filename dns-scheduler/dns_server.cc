@@ -119,8 +119,8 @@ base::Status DnsServer::Start() {
   opt.rcvbuf = config_.udp_rcvbuf;
   opt.sndbuf = config_.udp_sndbuf;
   opt.max_reply = std::max<size_t>(config_.edns_udp_size, dns::kMaxUdpNoEdns);
-  for (const auto& listen : config_.listen) {
-    config::HostPort hp = listen;
+  // One address: a UDP socket per worker (SO_REUSEPORT) and one TCP listener on the same port.
+  auto listen_on = [&](config::HostPort hp) -> base::Status {
     for (size_t wi = 0; wi < workers_.size(); ++wi) {
       Worker* w = workers_[wi].get();
       auto handler = [w](std::string_view in, const sockaddr* peer, uint8_t* out, size_t cap) -> size_t {
@@ -128,7 +128,10 @@ base::Status DnsServer::Start() {
         return w->handler->Handle(in, FromSockaddr(peer), /*tcp=*/false, out);
       };
       auto udp = net::UdpServer::Bind(&w->loop, hp, opt, handler);
-      if (!udp.ok()) return udp.status();
+      if (!udp.ok()) {
+        for (size_t k = 0; k < wi; ++k) workers_[k]->udp.pop_back();  // this address's UDP sockets
+        return udp.status();
+      }
       if (hp.port == 0) hp.port = (*udp)->port();  // every other socket joins this port
       rcvbuf_ = (*udp)->rcvbuf();
       w->udp.push_back(std::move(*udp));
@@ -148,11 +151,25 @@ base::Status DnsServer::Start() {
       TcpSession* key = s.get();
       w0->sessions.emplace(key, std::move(s));
     });
-    if (!tcp.ok()) return tcp.status().WithContext("DNS over TCP");
+    if (!tcp.ok()) {
+      for (auto& wk : workers_) wk->udp.pop_back();  // this address's UDP sockets
+      return tcp.status().WithContext("DNS over TCP");
+    }
     w0->tcp.push_back(std::move(*tcp));
     ports_.push_back(hp.port);
     LOG(INFO) << "DNS on " << hp.ToString() << " (UDP x" << workers_.size() << " workers, TCP), SO_RCVBUF "
               << rcvbuf_;
+    return base::Status::Ok();
+  };
+  for (const auto& listen : config_.listen) {
+    // Port 0 (tests): UDP picks a free port and TCP joins that number, which a TCP socket (any
+    // client's ephemeral port) may hold already: pick again.
+    base::Status st = listen_on(listen);
+    for (int attempt = 1; !st.ok() && listen.port == 0 && attempt < 20; ++attempt) {
+      LOG(INFO) << "port 0: " << st.message() << "; picking another port";
+      st = listen_on(listen);
+    }
+    if (!st.ok()) return st;
   }
   for (auto& w : workers_) {
     Worker* wp = w.get();

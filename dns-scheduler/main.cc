@@ -11,6 +11,7 @@
 #include "dns-scheduler/scheduler.h"
 #include "dns-scheduler/zone_table.h"
 #include "lib/base/log.h"
+#include "lib/config/service_args.h"
 #include "lib/net/event_loop.h"
 
 namespace {
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   }
 
   cdn::base::SetLogTag(config->node_id.c_str());
+  cdn::config::RaiseFileLimit();
   cdn::net::EventLoop loop;
   cdn::sched::Scheduler scheduler(&loop, config_path);
   cdn::base::Status st = scheduler.Start(*config);

@@ -1,5 +1,7 @@
 #include "dns-scheduler/query_handler.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 #include "lib/dns/wire.h"
@@ -32,7 +34,15 @@ size_t QueryHandler::Handle(std::string_view in, const IpAddr& source, bool tcp,
   if (r == nullptr) {
     writer_.SetRcode(dns::kRcodeServFail);
   } else {
-    Answer(*r, q, source, &rng_, &writer_, &info_);
+    if (stats_ && ++answers_ % kDecisionSampleEvery == 0) {
+      timespec t0, t1;
+      clock_gettime(CLOCK_MONOTONIC, &t0);
+      Answer(*r, q, source, &rng_, &writer_, &info_);
+      clock_gettime(CLOCK_MONOTONIC, &t1);
+      stats_->Decision(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1'000'000'000LL + (t1.tv_nsec - t0.tv_nsec)));
+    } else {
+      Answer(*r, q, source, &rng_, &writer_, &info_);
+    }
   }
   if (stats_) {
     if (tcp) stats_->tcp.Inc();

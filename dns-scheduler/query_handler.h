@@ -34,6 +34,7 @@ class QueryHandler {
   dns::ResponseWriter writer_;
   dns::Query query_;
   AnswerInfo info_;
+  uint32_t answers_ = 0;  // decision latency is timed on 1 answer in kDecisionSampleEvery
 };
 
 }  // namespace cdn::sched

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <string>
 
+#include "lib/base/utf8.h"
+
 namespace cdn::base {
 namespace {
 std::atomic<LogLevel> g_level{LogLevel::kInfo};
@@ -35,8 +37,27 @@ LogLine::LogLine(LogLevel level, const char* file, int line) : level_(level) {
 }
 
 LogLine::~LogLine() {
-  os_ << '\n';
-  std::string s = os_.str();
+  // One statement, one line: client-chosen text (stream names, paths, headers) could otherwise
+  // forge lines with '\n' or smuggle terminal escapes and invalid UTF-8 into the log. Control
+  // bytes and bytes outside a valid UTF-8 sequence are written as \xNN.
+  const std::string raw = os_.str();
+  std::string s;
+  s.reserve(raw.size() + 1);
+  for (size_t i = 0; i < raw.size();) {
+    const unsigned char c = static_cast<unsigned char>(raw[i]);
+    const size_t n = Utf8SequenceLength(raw, i);
+    if (n == 0 || c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      s += "\\x";
+      s += kHex[c >> 4];
+      s += kHex[c & 15];
+      ++i;
+    } else {
+      s.append(raw, i, n);
+      i += n;
+    }
+  }
+  s += '\n';
   ssize_t r = write(2, s.data(), s.size());
   (void)r;
 }

@@ -1,5 +1,9 @@
 #include "lib/config/service_args.h"
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "lib/base/log.h"
@@ -28,6 +32,22 @@ void ApplyLogLevel(std::string_view l) {
                     : l == "warn" ? base::LogLevel::kWarn
                     : l == "error" ? base::LogLevel::kError
                                    : base::LogLevel::kInfo);
+}
+
+void RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  // An unlimited hard limit still stops at fs.nr_open (1048576 by default).
+  rlim_t want = rl.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : rl.rlim_max;
+  if (rl.rlim_cur < want) {
+    rlim_t before = rl.rlim_cur;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+      LOG(WARN) << "cannot raise the open file limit from " << before << ": " << strerror(errno);
+      return;
+    }
+  }
+  LOG(INFO) << "open file limit " << rl.rlim_cur;
 }
 
 }  // namespace cdn::config

@@ -19,4 +19,9 @@ std::optional<ServiceArgs> ParseServiceArgs(int argc, char** argv, std::string_v
 // Applies "debug" | "info" | "warn" | "error" (anything else: info) to the process's logging.
 void ApplyLogLevel(std::string_view level);
 
+// Raises the soft RLIMIT_NOFILE to the hard limit (nginx's worker_rlimit_nofile: every client is
+// a descriptor, and a 1024 default would cap max_connections far below its setting) and logs the
+// limit in force. Call once at start, after the log tag is set.
+void RaiseFileLimit();
+
 }  // namespace cdn::config

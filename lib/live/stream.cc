@@ -76,11 +76,27 @@ PacketPtr Stream::OnMessage(PacketType type, uint32_t timestamp, std::string pay
   if (out < 0) out = 0;
   auto p = std::make_shared<const MediaPacket>(type, static_cast<uint32_t>(out), std::move(payload));
   if (type != PacketType::kData && !p->sequence_header()) last_out_ts_ = std::max(last_out_ts_, out);
+  ingest_.OnPacket(*p, now_ms);
+  CacheAndFanOut(p);
+  return p;
+}
 
+void Stream::Relay(const PacketPtr& p, int64_t now_ms) {
+  last_packet_ms_ = now_ms;
+  bytes_in_ += p->size();
+  need_rebase_ = false;  // the source hub keeps timestamps continuous
+  if (p->type() != PacketType::kData && !p->sequence_header()) {
+    last_out_ts_ = std::max(last_out_ts_, static_cast<int64_t>(p->timestamp()));
+  }
+  ingest_.OnPacket(*p, now_ms);
+  CacheAndFanOut(p);
+}
+
+void Stream::CacheAndFanOut(const PacketPtr& p) {
   if (p->metadata()) {
     metadata_ = p;
   } else if (p->sequence_header()) {
-    (type == PacketType::kVideo ? video_seq_ : audio_seq_) = p;
+    (p->type() == PacketType::kVideo ? video_seq_ : audio_seq_) = p;
   } else if (options_.gop_cache) {
     if (p->keyframe()) {
       gop_.clear();
@@ -109,7 +125,6 @@ PacketPtr Stream::OnMessage(PacketType type, uint32_t timestamp, std::string pay
     consumers_.erase(std::remove(consumers_.begin(), consumers_.end(), nullptr), consumers_.end());
     removed_during_fanout_.clear();
   }
-  return p;
 }
 
 void Stream::EndAll() {

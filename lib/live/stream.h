@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/live/ingest_meter.h"
 #include "lib/live/media_packet.h"
 
 namespace cdn::live {
@@ -65,6 +66,9 @@ class Stream {
 
   // Ingests one message from the publisher; returns the packet fanned out.
   PacketPtr OnMessage(PacketType type, uint32_t timestamp, std::string payload, int64_t now_ms);
+  // Ingests a packet another hub already made and timestamped (the edge's worker threads mirror
+  // the main hub's streams): cached and fanned out as it is, shared, never copied or rebased.
+  void Relay(const PacketPtr& packet, int64_t now_ms);
 
   // Ends the stream: every consumer gets OnStreamEnd and is detached.
   void EndAll();
@@ -78,9 +82,11 @@ class Stream {
   const PacketPtr& audio_sequence_header() const { return audio_seq_; }
   const PacketPtr& metadata() const { return metadata_; }
   size_t gop_packets() const { return gop_.size(); }
+  const IngestMeter& ingest() const { return ingest_; }
 
  private:
   void SendStart(Consumer* c);
+  void CacheAndFanOut(const PacketPtr& p);
 
   StreamKey key_;
   StreamOptions options_;
@@ -100,6 +106,7 @@ class Stream {
   int64_t ts_offset_ = 0;
   int64_t last_out_ts_ = -1;
   uint64_t bytes_in_ = 0;
+  IngestMeter ingest_;
 };
 
 }  // namespace cdn::live

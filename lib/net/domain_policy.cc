@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "lib/base/utf8.h"
 #include "lib/http/query.h"
 
 namespace cdn::net {
@@ -178,6 +179,7 @@ base::Status DomainPolicy::CheckNames(const std::string& app, const std::string&
   for (const std::string* s : {&app, &name}) {
     if (s->empty() || s->size() > 256) return base::Status::Denied("bad app or stream name length");
     if (*s == "." || s->find("..") != std::string::npos) return base::Status::Denied("'..' in app or stream name");
+    if (!base::IsValidUtf8(*s)) return base::Status::Denied("invalid UTF-8 in app or stream name");
     for (unsigned char c : *s) {
       if (c < 0x20 || c == 0x7f || c == '\\' || (c == '/' && s == &name))
         return base::Status::Denied("control or path characters in app or stream name");

@@ -52,11 +52,13 @@ EventLoop::EventLoop() {
   });
   base_ = event_base_new();
   defer_ev_ = event_new(base_, -1, 0, &EventLoop::OnDeferred, this);
+  posted_ev_ = event_new(base_, -1, 0, &EventLoop::OnPosted, this);
 }
 
 EventLoop::~EventLoop() {
   signals_.clear();
   if (defer_ev_) event_free(defer_ev_);
+  if (posted_ev_) event_free(posted_ev_);
   event_base_free(base_);
 }
 
@@ -76,6 +78,28 @@ void EventLoop::OnDeferred(int, short, void* arg) {
   auto* loop = static_cast<EventLoop*>(arg);
   auto work = std::move(loop->deferred_);
   loop->deferred_.clear();
+  for (auto& cb : work) cb();
+}
+
+void EventLoop::RunInLoop(std::function<void()> cb) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(posted_mu_);
+    wake = posted_.empty();
+    posted_.push_back(std::move(cb));
+  }
+  // With evthread_use_pthreads (constructor), event_active from another thread is safe and
+  // wakes the base. One activation per batch: the handler takes everything queued.
+  if (wake) event_active(posted_ev_, EV_TIMEOUT, 0);
+}
+
+void EventLoop::OnPosted(int, short, void* arg) {
+  auto* loop = static_cast<EventLoop*>(arg);
+  std::vector<std::function<void()>> work;
+  {
+    std::lock_guard<std::mutex> lock(loop->posted_mu_);
+    work.swap(loop->posted_);
+  }
   for (auto& cb : work) cb();
 }
 

@@ -1,11 +1,12 @@
 // EventLoop: one libevent event_base per thread, with timers, deferred calls and signal
-// handling. Owned by the thread that runs it; every method except Stop() must be called on
-// that thread. Timers are owned by their Timer object: destroying it cancels the callback.
+// handling. Owned by the thread that runs it; every method except Stop() and RunInLoop() must be
+// called on that thread. Timers are owned by their Timer object: destroying it cancels the callback.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 struct event_base;
@@ -47,15 +48,24 @@ class EventLoop {
   // destroy an object from its own callback.
   void Defer(std::function<void()> cb);
 
+  // Thread-safe: queues cb to run on this loop's thread (FIFO per calling thread), waking the
+  // loop. The cross-thread channel of the edge's workers. Calls still queued when the loop is
+  // destroyed are dropped (destroyed, not run), so what they capture must be safe to free there.
+  void RunInLoop(std::function<void()> cb);
+
   // Calls cb on SIGINT/SIGTERM (the loop keeps running; cb decides), SIGHUP separately.
   void OnSignal(int signo, std::function<void()> cb);
 
  private:
   struct SignalHandler;
   static void OnDeferred(int, short, void* arg);
+  static void OnPosted(int, short, void* arg);
   struct event_base* base_;
   struct event* defer_ev_ = nullptr;
   std::vector<std::function<void()>> deferred_;
+  struct event* posted_ev_ = nullptr;
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;  // guarded by posted_mu_
   std::vector<std::unique_ptr<SignalHandler>> signals_;
 };
 

@@ -23,6 +23,7 @@ class FlvViewer : public live::Consumer {
         ex_(std::move(ex)),
         queue_(server->options_.play_queue_bytes),
         wait_timer_(server->loop_, [this] { OnWaitExpired(); }),
+        flush_timer_(server->loop_, [this] { Pump(); }),
         name_(std::move(name)),
         start_ms_(base::MonoMs()) {
     ex_->set_on_close([this] { Finish("client closed", false); });
@@ -35,6 +36,7 @@ class FlvViewer : public live::Consumer {
     Detach();
   }
 
+  void set_vhost(std::string v) { vhost_ = std::move(v); }
   void Play(live::Stream* s) {
     stream_ = s;
     s->AddConsumer(this);
@@ -51,6 +53,7 @@ class FlvViewer : public live::Consumer {
     last_progress_ms_ = base::MonoMs();
     ++server_->stats_->players;
     ++server_->stats_->play_accepted;
+    if (stream_) server_->stats_->StartSession(&usage_, Session::Kind::kPlay, "flv", vhost_, stream_->key(), ex_->peer());
     Headers h = kCors;
     h.emplace_back("Cache-Control", "no-cache");
     h.emplace_back("Connection", "close");
@@ -76,7 +79,13 @@ class FlvViewer : public live::Consumer {
       Finish("viewer too slow: socket stalled", false);
       return;
     }
-    Pump();
+    // Before the first frame (or without a merge window) at once; then once per window.
+    const int64_t window = server_->options_.merge_window_ms;
+    if (window <= 0 || !first_frame_) {
+      Pump();
+    } else if (!flush_timer_.pending()) {
+      flush_timer_.Start(window);
+    }
   }
 
   void OnStreamEnd() override {
@@ -88,7 +97,10 @@ class FlvViewer : public live::Consumer {
   void Pump() {
     if (!streaming_ || done_) return;
     const size_t high = server_->options_.write_high_watermark;
-    while (ex_->pending_output() < high) {
+    // Everything due goes out as one HTTP chunk (tags added by reference, never copied).
+    batch_.clear();
+    size_t batch_bytes = 0;
+    while (ex_->pending_output() + batch_bytes < high) {
       live::PacketPtr p = queue_.Pop();
       if (!p) break;
       if (!first_frame_ && p->type() == live::PacketType::kVideo && !p->sequence_header()) {
@@ -97,8 +109,12 @@ class FlvViewer : public live::Consumer {
       }
       const auto& wire = p->flv_wire();
       server_->stats_->flv_bytes_out += wire->size();
-      ex_->SendShared(wire);
+      usage_.Count(wire->size());
+      batch_bytes += wire->size();
+      batch_.push_back(wire);
     }
+    ex_->SendSharedBatch(batch_);
+    batch_.clear();
   }
 
   void OnWaitExpired() {
@@ -110,6 +126,11 @@ class FlvViewer : public live::Consumer {
   }
 
   void Detach() {
+    if (usage_.active()) {
+      Session done = std::move(usage_);
+      usage_ = Session();
+      server_->policy_->OnSessionEnded(done);
+    }
     if (stream_) {
       live::Stream* s = stream_;
       stream_ = nullptr;
@@ -134,12 +155,16 @@ class FlvViewer : public live::Consumer {
   live::Stream* stream_ = nullptr;
   live::PacketQueue queue_;
   Timer wait_timer_;
+  Timer flush_timer_;  // play.merge_window
   std::string name_;
   int64_t start_ms_;
   int64_t last_progress_ms_ = 0;
   bool streaming_ = false;
   bool done_ = false;
   bool first_frame_ = false;
+  std::vector<base::SharedBytes> batch_;  // reused by Pump
+  std::string vhost_;  // the domain the viewer named
+  Session usage_;      // the play under way, for byte totals and OnSessionEnded
 };
 
 FlvServer::FlvServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, LiveServerOptions options,
@@ -148,8 +173,9 @@ FlvServer::FlvServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, 
 
 FlvServer::~FlvServer() { CloseAll(); }
 
-base::Status FlvServer::Listen(const config::HostPort& addr) {
-  auto s = HttpServer::Listen(loop_, addr, [this](std::unique_ptr<HttpExchange> ex) { OnRequest(std::move(ex)); });
+base::Status FlvServer::Listen(const config::HostPort& addr, bool reuse_port) {
+  auto s = HttpServer::Listen(
+      loop_, addr, [this](std::unique_ptr<HttpExchange> ex) { OnRequest(std::move(ex)); }, reuse_port);
   if (!s.ok()) return s.status();
   http_ = std::move(*s);
   return base::Status::Ok();
@@ -224,6 +250,7 @@ void FlvServer::OnRequest(std::unique_ptr<HttpExchange> ex) {
   }
   auto viewer = std::make_unique<FlvViewer>(this, std::move(ex), name);
   FlvViewer* raw = viewer.get();
+  raw->set_vhost(vhost);
   viewers_.emplace(raw, std::move(viewer));
   ++stats_->flv_connections;
   raw->Play(hub_->FindOrCreate(key.key));

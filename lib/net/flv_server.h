@@ -21,7 +21,8 @@ class FlvServer {
   FlvServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, LiveServerOptions options, LiveStats* stats);
   ~FlvServer();
 
-  base::Status Listen(const config::HostPort& addr);
+  // `reuse_port`: share the port with the same server on other loops (edge workers).
+  base::Status Listen(const config::HostPort& addr, bool reuse_port = false);
   uint16_t port() const { return http_ ? http_->port() : 0; }
   size_t viewer_count() const { return viewers_.size(); }
   void set_fallback(HttpServer::Handler h) { fallback_ = std::move(h); }

@@ -193,6 +193,21 @@ void HttpExchange::SendShared(const base::SharedBytes& bytes) {
   evbuffer_free(b);
 }
 
+void HttpExchange::SendSharedBatch(const std::vector<base::SharedBytes>& parts) {
+  if (!streaming_ || gone_ || parts.empty()) return;
+  struct evbuffer* b = evbuffer_new();
+  for (const base::SharedBytes& bytes : parts) {
+    if (!bytes || bytes->empty()) continue;
+    auto* hold = new base::SharedBytes(bytes);
+    evbuffer_add_reference(
+        b, bytes->data(), bytes->size(),
+        [](const void*, size_t, void* arg) { delete static_cast<base::SharedBytes*>(arg); }, hold);
+    bytes_sent_ += bytes->size();
+  }
+  if (evbuffer_get_length(b) > 0) evhttp_send_reply_chunk_with_cb(req_, b, &HttpExchange::OnChunkDone, this);
+  evbuffer_free(b);
+}
+
 void HttpExchange::Send(std::string_view bytes) {
   if (!streaming_ || gone_ || bytes.empty()) return;
   struct evbuffer* b = evbuffer_new();
@@ -246,19 +261,17 @@ base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, co
   evhttp_set_gencb(s->http_, &HttpServer::OnRequest, s.get());
   std::string host = addr.host.empty() ? "0.0.0.0" : addr.host;
   if (host == "localhost") host = "127.0.0.1";
+  // Our own listener: evhttp_bind_socket's backlog is 128, and a burst of viewers past it waits
+  // out SYN retransmits (1 s, 3 s...); 1024 like the RTMP port.
   struct evhttp_bound_socket* bs = nullptr;
-  if (reuse_port) {
-    sockaddr_storage ss;
-    socklen_t len;
-    CDN_RETURN_IF_ERROR(MakeSockaddr(config::HostPort{host, addr.port}, &ss, &len));
-    struct evconnlistener* l = evconnlistener_new_bind(
-        loop->base(), nullptr, nullptr,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC, 1024,
-        reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
-    if (l) bs = evhttp_bind_listener(s->http_, l);  // the listener is freed with the evhttp
-  } else {
-    bs = evhttp_bind_socket_with_handle(s->http_, host.c_str(), addr.port);
-  }
+  sockaddr_storage ss;
+  socklen_t len;
+  CDN_RETURN_IF_ERROR(MakeSockaddr(config::HostPort{host, addr.port}, &ss, &len));
+  struct evconnlistener* l = evconnlistener_new_bind(
+      loop->base(), nullptr, nullptr,
+      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | (reuse_port ? LEV_OPT_REUSEABLE_PORT : 0),
+      1024, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
+  if (l) bs = evhttp_bind_listener(s->http_, l);  // the listener is freed with the evhttp
   if (!bs) return base::Status::Io("cannot listen on " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;
   socklen_t blen = sizeof bound;

@@ -52,6 +52,8 @@ class HttpExchange {
   // Streaming (chunked transfer encoding).
   void StartStream(int status, std::string_view content_type, const Headers& headers = {});
   void SendShared(const base::SharedBytes& bytes);
+  // Several shared objects as one chunk (each added by reference).
+  void SendSharedBatch(const std::vector<base::SharedBytes>& parts);
   void Send(std::string_view bytes);
   void EndStream();
   size_t pending_output() const;

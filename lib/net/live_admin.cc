@@ -1,7 +1,11 @@
 #include "lib/net/live_admin.h"
 
+#include <algorithm>
 #include <sstream>
 #include <vector>
+
+#include "lib/base/clock.h"
+#include "lib/config/values.h"
 
 namespace cdn::net {
 
@@ -40,23 +44,107 @@ std::string StreamsJson(const live::StreamHub& hub) {
     first = false;
     o << "{\"vhost\": \"" << JsonEscape(s.key().vhost) << "\", \"app\": \"" << JsonEscape(s.key().app)
       << "\", \"stream\": \"" << JsonEscape(s.key().name) << "\", \"publishing\": " << (s.has_publisher() ? "true" : "false")
-      << ", \"viewers\": " << s.viewer_count() << ", \"bytes_in\": " << s.bytes_in() << "}";
+      << ", \"viewers\": " << s.viewer_count() << ", \"bytes_in\": " << s.bytes_in();
+    const auto& in = s.ingest();
+    const int64_t now = base::MonoMs();
+    o << ", \"bitrate_bps\": " << in.bits_per_second(now) << ", \"fps\": " << in.frames_per_second(now)
+      << ", \"keyframe_interval_s\": " << in.keyframe_interval_seconds() << ", \"video_codec\": \""
+      << JsonEscape(in.video_codec()) << "\", \"audio_codec\": \"" << JsonEscape(in.audio_codec())
+      << "\", \"width\": " << in.width() << ", \"height\": " << in.height() << ", \"uptime_s\": "
+      << (s.has_publisher() ? (now - s.publish_start_ms()) / 1000 : 0) << "}";
   });
   o << "]}\n";
   return o.str();
 }
 
-void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e) {
+namespace {
+
+void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, metrics::Exposition* e) {
+  struct Row {
+    const live::Stream* s;
+    size_t viewers;
+    uint64_t bps;
+  };
+  const int64_t now = base::MonoMs();
+  std::vector<Row> rows;
+  hub.ForEach([&](const live::Stream& s) {
+    if (s.has_publisher() || s.viewer_count() > 0) rows.push_back({&s, s.viewer_count(), s.ingest().bits_per_second(now)});
+  });
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.viewers != b.viewers) return a.viewers > b.viewers;
+    if (a.bps != b.bps) return a.bps > b.bps;
+    return a.s->key().ToString() < b.s->key().ToString();
+  });
+  double other_viewers = 0, other_bps = 0, other_streams = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const live::Stream& s = *rows[i].s;
+    if (i >= max_streams) {
+      other_viewers += double(rows[i].viewers);
+      other_bps += double(rows[i].bps);
+      ++other_streams;
+      continue;
+    }
+    const metrics::Labels id{{"domain", s.key().vhost}, {"app", s.key().app}, {"stream", s.key().name}};
+    const auto& in = s.ingest();
+    e->Gauge("livecdn_viewers", "Viewers per stream (top streams by viewers; the rest under stream=\"_other\")", id,
+             double(rows[i].viewers));
+    if (!s.has_publisher()) continue;
+    e->Gauge("livecdn_stream_ingest_bitrate_bps", "Bits per second the stream's publisher sends", id,
+             double(rows[i].bps));
+    e->Gauge("livecdn_stream_ingest_fps", "Video frames per second the stream's publisher sends", id,
+             in.frames_per_second(now));
+    e->Gauge("livecdn_stream_keyframe_interval_seconds", "Media time between the last two key frames", id,
+             in.keyframe_interval_seconds());
+    metrics::Labels info = id;
+    info["video_codec"] = in.video_codec().empty() ? "none" : in.video_codec();
+    info["audio_codec"] = in.audio_codec().empty() ? "none" : in.audio_codec();
+    info["resolution"] = std::to_string(in.width()) + "x" + std::to_string(in.height());
+    e->Gauge("livecdn_stream_info", "Codecs and picture size of a published stream (value 1)", info, 1);
+  }
+  if (other_streams > 0) {
+    const metrics::Labels other{{"domain", "_other"}, {"app", "_other"}, {"stream", "_other"}};
+    e->Gauge("livecdn_viewers", "Viewers per stream (top streams by viewers; the rest under stream=\"_other\")", other,
+             other_viewers);
+    e->Gauge("livecdn_stream_ingest_bitrate_bps", "Bits per second the stream's publisher sends", other, other_bps);
+  }
+  e->Gauge("livecdn_stream_series_overflow", "Streams summed under stream=\"_other\" (over metrics.max_streams)", {},
+           other_streams);
+}
+
+void AddDomainBytes(const char* name, const char* help, const std::map<std::pair<std::string, std::string>, uint64_t>& by_domain,
+                    const std::map<std::string, uint64_t>& totals, metrics::Exposition* e) {
+  std::map<std::string, uint64_t> attributed;
+  for (const auto& [k, n] : by_domain) {
+    e->Counter(name, help, {{"protocol", k.first}, {"domain", k.second}}, double(n));
+    attributed[k.first] += n;
+  }
+  // Bytes no stream session carried (handshakes, commands, refused clients).
+  for (const auto& [proto, total] : totals) {
+    const uint64_t rest = total - std::min(total, attributed[proto]);
+    e->Counter(name, help, {{"protocol", proto}, {"domain", "_none"}}, double(rest));
+  }
+}
+
+}  // namespace
+
+void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e, size_t max_streams) {
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "rtmp"}}, double(stats.rtmp_connections));
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "flv"}}, double(stats.flv_connections));
   e->Gauge("livecdn_streams", "Streams with a live publisher", {}, double(hub.live_count()));
-  e->Counter("livecdn_bytes_received_total", "Bytes received from clients", {{"protocol", "rtmp"}},
-             double(stats.rtmp_bytes_in));
-  e->Counter("livecdn_bytes_sent_total", "Bytes sent to clients", {{"protocol", "rtmp"}}, double(stats.rtmp_bytes_out));
-  e->Counter("livecdn_bytes_sent_total", "Bytes sent to clients", {{"protocol", "flv"}}, double(stats.flv_bytes_out));
+  AddDomainBytes("livecdn_bytes_received_total", "Bytes received from clients, by protocol and domain",
+                 stats.domain_bytes_in, {{"rtmp", stats.rtmp_bytes_in}}, e);
+  std::map<std::string, uint64_t> sent{{"rtmp", stats.rtmp_bytes_out}, {"flv", stats.flv_bytes_out}};
+  if (stats.hls_bytes_out) sent["hls"] = stats.hls_bytes_out;  // the edge's; central's HlsServer adds its own
+  AddDomainBytes("livecdn_bytes_sent_total", "Bytes sent to clients, by protocol and domain", stats.domain_bytes_out,
+                 sent, e);
+  AddStreamMetrics(hub, max_streams, e);
   e->Counter("livecdn_publish_accepted_total", "Publishes accepted", {}, double(stats.publish_accepted));
   e->Counter("livecdn_play_accepted_total", "Plays accepted", {}, double(stats.play_accepted));
-  for (const auto& [reason, n] : stats.rejections)
+  // The common reasons exist from the start (zero), so rates and alerts see a series at once.
+  auto rejections = stats.rejections;
+  for (const char* r : {"unknown_domain", "stream_not_found", "stream_busy", "publish_denied", "play_denied"})
+    rejections.emplace(r, 0);
+  for (const auto& [reason, n] : rejections)
     e->Counter("livecdn_auth_rejections_total", "Connections, publishes and plays refused, by reason",
                {{"reason", reason}}, double(n));
   for (const auto& [key, n] : stats.upstream)
@@ -69,16 +157,34 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
              double(stats.slow_viewer_skips));
   e->Counter("livecdn_slow_viewer_kicks_total", "Viewers disconnected for staying behind", {},
              double(stats.slow_viewer_kicks));
-  for (const auto& [proto, buckets] : stats.first_frame_ms) {
+  for (const char* proto : {"rtmp", "flv"}) {
+    // Every bucket, also before the first play, so rate() and histogram_quantile() see a series.
     std::vector<double> bounds, counts;
-    for (const auto& [ms, n] : buckets) {
+    auto h = stats.first_frame_ms.find(proto);
+    for (int ms : LiveStats::kFirstFrameBoundsMs) {
       bounds.push_back(ms / 1000.0);
+      uint64_t n = 0;
+      if (h != stats.first_frame_ms.end()) {
+        auto b = h->second.find(ms);
+        if (b != h->second.end()) n = b->second;
+      }
       counts.push_back(double(n));
     }
+    auto sum = stats.first_frame_sum_s.find(proto);
+    auto count = stats.first_frame_count.find(proto);
     e->Histogram("livecdn_first_frame_seconds", "Time from play request to the first video frame sent",
-                 {{"protocol", proto}}, bounds, counts, stats.first_frame_sum_s.at(proto),
-                 double(stats.first_frame_count.at(proto)));
+                 {{"protocol", proto}}, bounds, counts, sum == stats.first_frame_sum_s.end() ? 0 : sum->second,
+                 count == stats.first_frame_count.end() ? 0 : double(count->second));
   }
+}
+
+base::Status ReadMetricsConfig(const config::Node& root, size_t* max_streams) {
+  config::Node m = root["metrics"];
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(m, {"max_streams"}));
+  int64_t n = static_cast<int64_t>(*max_streams);
+  CDN_RETURN_IF_ERROR(config::ReadInt(m, "max_streams", &n, 0, 100000));
+  *max_streams = static_cast<size_t>(n);
+  return base::Status::Ok();
 }
 
 void RateMeter::Sample(uint64_t total_bytes, int64_t now_ms) {

@@ -5,11 +5,15 @@
 #include <cstdint>
 #include <string>
 
+#include "lib/base/status.h"
+#include "lib/config/node.h"
 #include "lib/live/stream_hub.h"
 #include "lib/metrics/exposition.h"
 #include "lib/net/live_server.h"
 
 namespace cdn::net {
+
+inline constexpr size_t kDefaultMaxStreamSeries = 50;
 
 struct NodeInfo {
   std::string node_id;
@@ -20,8 +24,14 @@ struct NodeInfo {
 
 std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live::StreamHub& hub);
 std::string StreamsJson(const live::StreamHub& hub);
-void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e);
+// The series central and edge share. Per-stream series (viewers, ingest bitrate, fps, key frame
+// interval, codecs and size) cover the `max_streams` streams with the most viewers; the rest are
+// summed (viewers, bitrate) under stream="_other" so a scrape stays bounded (DESIGN.md "Metrics").
+void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e,
+                    size_t max_streams = kDefaultMaxStreamSeries);
 std::string JsonEscape(const std::string& s);
+// `metrics: {max_streams: N}` of central and edge configs (absent: kDefaultMaxStreamSeries).
+base::Status ReadMetricsConfig(const config::Node& root, size_t* max_streams);
 
 // Egress bits/s from a growing byte counter, sampled by the node's tick.
 class RateMeter {

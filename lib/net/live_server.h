@@ -27,6 +27,10 @@ struct LiveServerOptions {
   int64_t publish_idle_ms = 15000;
   uint32_t max_message_size = 8 << 20;
   int64_t max_connections = 10000;
+  // play.merge_window: after a viewer's first frame, its packets are written at most every this
+  // many ms (one write per window instead of one per message: fewer syscalls per GB, at most this
+  // much added delay). 0: each packet is written at once.
+  int64_t merge_window_ms = 50;
 };
 
 // How a viewer asked for a stream; it decides which URI a signature covers (DESIGN.md "URL signing").
@@ -62,6 +66,26 @@ struct [[nodiscard]] Admission {
   }
 };
 
+// One client's use of one stream (a publish or a play): counted into the node's per-domain byte
+// totals while it lasts and handed to LivePolicy::OnSessionEnded when it ends (billing events).
+struct Session {
+  enum class Kind { kPublish, kPlay };
+  Kind kind = Kind::kPlay;
+  std::string protocol;  // "rtmp", "flv"
+  std::string domain;    // the vhost the client named (a viewer's pull domain)
+  live::StreamKey key;   // the stream, under its push domain
+  std::string peer;
+  int64_t start_ms = 0;    // monotonic
+  int64_t start_unix = 0;  // wall clock, seconds
+  uint64_t bytes = 0;      // sent to a viewer, received from a publisher
+  uint64_t* domain_total = nullptr;  // LiveStats::DomainBytes
+  bool active() const { return start_ms != 0; }
+  void Count(uint64_t n) {
+    bytes += n;
+    if (domain_total) *domain_total += n;
+  }
+};
+
 // Decisions about who may publish or play what. The edge adds upstream pulls on top.
 class LivePolicy {
  public:
@@ -76,6 +100,8 @@ class LivePolicy {
   virtual void OnViewerWaiting(live::Stream* stream) {}
   // A publisher was accepted on `stream` (the edge starts its relay upstream).
   virtual void OnPublishStarted(live::Stream* stream) {}
+  // A publish or a play that had started ended (any cause), with its bytes and start time.
+  virtual void OnSessionEnded(const Session& session) {}
 };
 
 // Counters and gauges kept by the servers; read by /healthz and /metrics.
@@ -85,6 +111,7 @@ struct LiveStats {
   int64_t publishers = 0;
   int64_t players = 0;
   uint64_t rtmp_bytes_in = 0, rtmp_bytes_out = 0, flv_bytes_out = 0;
+  uint64_t hls_bytes_out = 0;  // the edge's HLS responses (central's HlsServer counts its own)
   std::map<std::string, uint64_t> rejections;  // reason -> count
   std::map<std::string, uint64_t> closes;      // close reason class -> count
   std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count
@@ -95,8 +122,17 @@ struct LiveStats {
   std::map<std::string, std::map<int, uint64_t>> first_frame_ms;
   std::map<std::string, double> first_frame_sum_s;
   std::map<std::string, uint64_t> first_frame_count;
+  // (protocol, domain) -> bytes; at most kMaxDomains domains, the rest under "_other".
+  std::map<std::pair<std::string, std::string>, uint64_t> domain_bytes_out, domain_bytes_in;
+  static constexpr size_t kMaxDomains = 200;
   void Reject(const std::string& reason) { ++rejections[reason]; }
+  // The counter a session adds to (stable for the node's life). Starts `session` now.
+  // Bytes of one response with no session (HLS): into hls_bytes_out and the domain's total.
+  void CountHlsOut(const std::string& domain, uint64_t n);
+  void StartSession(Session* session, Session::Kind kind, std::string protocol, std::string domain,
+                    live::StreamKey key, std::string peer);
   void FirstFrame(const std::string& protocol, int64_t ms);
+  static constexpr int kFirstFrameBoundsMs[] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 };
 
 }  // namespace cdn::net

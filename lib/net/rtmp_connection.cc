@@ -27,6 +27,7 @@ RtmpConnection::RtmpConnection(RtmpServer* server, std::unique_ptr<TcpConnection
           Close("stream not found");
         }
       }),
+      flush_timer_(server->loop_, [this] { Pump(); }),
       name_(tcp_->peer()) {}
 
 RtmpConnection::~RtmpConnection() { Detach(); }
@@ -37,6 +38,11 @@ void RtmpConnection::Start() {
 }
 
 void RtmpConnection::Detach() {
+  if (usage_.active()) {
+    Session done = std::move(usage_);
+    usage_ = Session();
+    server_->policy_->OnSessionEnded(done);
+  }
   if (!stream_) return;
   live::Stream* s = stream_;
   stream_ = nullptr;
@@ -72,6 +78,7 @@ void RtmpConnection::Flush() {
 void RtmpConnection::OnData(std::string_view data) {
   if (closed_) return;
   server_->stats_->rtmp_bytes_in += data.size();
+  if (usage_.active()) usage_.Count(data.size());
   base::Status st = session_.Consume(data);
   Flush();
   if (!st.ok()) {
@@ -133,6 +140,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   publisher_id_ = id;
   ++server_->stats_->publishers;
   ++server_->stats_->publish_accepted;
+  server_->stats_->StartSession(&usage_, Session::Kind::kPublish, "rtmp", info.vhost, key.key, tcp_->peer());
   tcp_->SetReadTimeout(server_->options_.publish_idle_ms);
   LOG(INFO) << "rtmp " << name_ << ": publishing " << key.key.ToString();
   session_.AcceptPublish();
@@ -191,6 +199,10 @@ void RtmpConnection::OnStreamStart() {
   last_progress_ms_ = base::MonoMs();
   ++server_->stats_->players;
   ++server_->stats_->play_accepted;
+  if (stream_) {
+    server_->stats_->StartSession(&usage_, Session::Kind::kPlay, "rtmp", session_.connect_info().vhost, stream_->key(),
+                                  tcp_->peer());
+  }
   session_.AcceptPlay();
   Flush();
 }
@@ -213,7 +225,16 @@ void RtmpConnection::OnPacket(const live::PacketPtr& packet) {
     Close("viewer too slow: socket stalled for " + std::to_string(base::MonoMs() - last_progress_ms_) + " ms", false);
     return;
   }
-  Pump();
+  SchedulePump();
+}
+
+void RtmpConnection::SchedulePump() {
+  const int64_t window = server_->options_.merge_window_ms;
+  if (window <= 0 || !counted_first_frame_) {
+    Pump();
+  } else if (!flush_timer_.pending()) {
+    flush_timer_.Start(window);
+  }
 }
 
 void RtmpConnection::Pump() {
@@ -229,6 +250,7 @@ void RtmpConnection::Pump() {
     }
     const auto& wire = p->rtmp_wire();
     server_->stats_->rtmp_bytes_out += wire->size();
+    usage_.Count(wire->size());
     tcp_->WriteShared(wire);
   }
 }

@@ -41,6 +41,8 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
  private:
   void Flush();
   void Pump();
+  // Pumps now (before the first frame, or without a merge window) or at the end of the window.
+  void SchedulePump();
   void Detach();
 
   RtmpServer* server_;
@@ -55,7 +57,9 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
   int64_t last_progress_ms_ = 0;  // last time the socket took our output
   live::PacketQueue queue_;
   Timer wait_timer_;
+  Timer flush_timer_;  // play.merge_window
   std::string name_;  // for logs: peer and stream
+  Session usage_;     // the publish or play under way, for byte totals and OnSessionEnded
 };
 
 }  // namespace cdn::net

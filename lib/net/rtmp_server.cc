@@ -13,8 +13,9 @@ RtmpServer::RtmpServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy
 
 RtmpServer::~RtmpServer() { CloseAll(); }
 
-base::Status RtmpServer::Listen(const config::HostPort& addr) {
-  auto l = TcpListener::Listen(loop_, addr, [this](int fd, const sockaddr* sa) { OnAccept(fd, sa); });
+base::Status RtmpServer::Listen(const config::HostPort& addr, bool reuse_port) {
+  auto l = TcpListener::Listen(
+      loop_, addr, [this](int fd, const sockaddr* sa) { OnAccept(fd, sa); }, reuse_port);
   if (!l.ok()) return l.status();
   listener_ = std::move(*l);
   return base::Status::Ok();

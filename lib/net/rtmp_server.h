@@ -25,7 +25,8 @@ class RtmpServer {
   RtmpServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, LiveServerOptions options, LiveStats* stats);
   ~RtmpServer();
 
-  base::Status Listen(const config::HostPort& addr);
+  // `reuse_port`: share the port with the same server on other loops (edge workers).
+  base::Status Listen(const config::HostPort& addr, bool reuse_port = false);
   uint16_t port() const { return listener_ ? listener_->port() : 0; }
   size_t connection_count() const { return conns_.size(); }
   // Closes a publisher by id (takeover of a silent publisher).

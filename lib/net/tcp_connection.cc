@@ -194,14 +194,17 @@ void TcpConnection::OnEvent(struct bufferevent*, short what, void* arg) {
   }
 }
 
-base::Result<std::unique_ptr<TcpListener>> TcpListener::Listen(EventLoop* loop, const config::HostPort& addr, AcceptFn fn) {
+base::Result<std::unique_ptr<TcpListener>> TcpListener::Listen(EventLoop* loop, const config::HostPort& addr, AcceptFn fn,
+                                                               bool reuse_port) {
   sockaddr_storage ss;
   socklen_t len;
   CDN_RETURN_IF_ERROR(MakeSockaddr(addr, &ss, &len));
   std::unique_ptr<TcpListener> l(new TcpListener());
   l->fn_ = std::move(fn);
   l->listener_ = evconnlistener_new_bind(loop->base(), &TcpListener::OnAccept, l.get(),
-                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024,
+                                         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC |
+                                             (reuse_port ? LEV_OPT_REUSEABLE_PORT : 0),
+                                         1024,
                                          reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
   if (!l->listener_) return base::Status::Io("cannot listen on " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;

@@ -81,7 +81,10 @@ class TcpConnection {
 class TcpListener {
  public:
   using AcceptFn = std::function<void(int fd, const sockaddr* addr)>;
-  static base::Result<std::unique_ptr<TcpListener>> Listen(EventLoop* loop, const config::HostPort& addr, AcceptFn fn);
+  // `reuse_port`: SO_REUSEPORT, so several loops (the edge's workers) listen on one port and
+  // the kernel spreads new connections across them.
+  static base::Result<std::unique_ptr<TcpListener>> Listen(EventLoop* loop, const config::HostPort& addr, AcceptFn fn,
+                                                           bool reuse_port = false);
   ~TcpListener();
   uint16_t port() const { return port_; }
 

@@ -48,6 +48,9 @@ def main():
             if variants < 2:
                 time.sleep(1)
         check(variants == 2, f"the ABR master lists the source and the sd rendition ({variants} variants)")
+        dash = re.search(r"Dashboard: (http://\S+)", out)
+        page = urllib.request.urlopen(dash.group(1), timeout=5).read().decode() if dash else ""
+        check("LiveCDN" in page, "the printed dashboard URL serves the dashboard page")
         rest, _ = p.communicate(timeout=120)
         check(p.returncode == 0 and "quickstart: stopped" in rest, f"quickstart stops by itself (exit {p.returncode})")
         left = run(["pgrep", "-f", work]).stdout.split()

@@ -111,6 +111,9 @@ TEST_CASE("RTMP publish on a push domain that requires type A") {
   CHECK(Publish(p, "live", "room?vhost=pull.test").reason == "publish_denied");
   // Names are still checked once the signature is good.
   CHECK(Publish(p, "live", "ro..om?" + A("push-key", "/live/ro..om")).reason == "publish_denied");
+  // Invalid UTF-8 would reach logs, JSON and metric labels as is.
+  CHECK(Publish(p, "live", "ro\xff\xfeom?" + A("push-key", "/live/ro\xff\xfeom")).reason == "publish_denied");
+  CHECK(Publish(p, "live", "r\xc3\xa9sum\xc3\xa9?" + A("push-key", "/live/r\xc3\xa9sum\xc3\xa9")).ok());
 }
 
 TEST_CASE("play: RTMP, FLV and HLS each sign their own URI on the pull domain") {
