@@ -57,6 +57,8 @@ HttpClient::~HttpClient() {
     if (p->req) evhttp_cancel_request(p->req);
     if (p->conn) evhttp_connection_free(p->conn);
   }
+  // Finished connections whose deferred free has not run (the loop stopped first).
+  for (struct evhttp_connection* c : dying_) evhttp_connection_free(c);
 }
 
 uint64_t HttpClient::Get(const std::string& url, const RequestHeaders& headers, int64_t timeout_ms, Callback cb) {
@@ -191,7 +193,15 @@ void HttpClient::Finish(uint64_t id, HttpResponse resp) {
   // The connection may still be inside this very callback: free it on the next turn.
   struct evhttp_connection* conn = p->conn;
   p->conn = nullptr;
-  if (conn) loop_->Defer([conn] { evhttp_connection_free(conn); });
+  if (conn) {
+    dying_.insert(conn);
+    std::weak_ptr<bool> alive = alive_;
+    loop_->Defer([this, alive, conn] {
+      if (alive.expired() || !*alive.lock()) return;  // the destructor freed it
+      dying_.erase(conn);
+      evhttp_connection_free(conn);
+    });
+  }
   Callback cb = std::move(p->cb);
   cb(resp);  // last: it may destroy this client
 }

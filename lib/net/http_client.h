@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <utility>
@@ -64,6 +65,7 @@ class HttpClient {
   size_t max_body_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Pending>> pending_;
+  std::set<struct evhttp_connection*> dying_;  // finished, freed on the next loop turn
   Resolver* resolver_ = nullptr;
   std::unique_ptr<Resolver> own_resolver_;  // declared after pending_: destroyed first
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
