@@ -76,28 +76,22 @@ int64_t RepairRecording(const std::string& path, uint64_t* bytes) {
     *bytes = size;
     return ts;
   }
-  // Torn end: walk the tags from the start and cut after the last whole one.
-  media::FlvReader reader(64 << 20);
-  std::vector<media::FlvTag> tags;
-  uint64_t pos = 0, good = 0;
-  int64_t last = 0;
-  std::string buf(1 << 20, '\0');
-  while (pos < size) {
-    ssize_t n = pread(fd, buf.data(), buf.size(), static_cast<off_t>(pos));
-    if (n <= 0) break;
-    tags.clear();
-    base::Status s = reader.Consume(std::string_view(buf.data(), static_cast<size_t>(n)), &tags);
-    pos += static_cast<uint64_t>(n);
-    if (!s.ok()) break;
-    for (const auto& t : tags) last = t.timestamp;
+  // Torn end: walk the tag headers from the start and cut after the last whole tag. A file that
+  // is not FLV is left as it is.
+  char sig[3];
+  if (pread(fd, sig, 3, 0) != 3 || std::string_view(sig, 3) != "FLV") {
+    close(fd);
+    return -1;
   }
-  // The end of the last whole tag (sizes are in the headers).
-  good = media::kFlvHeaderSize + 4;
-  while (good + media::kFlvTagHeaderSize <= size) {
+  uint64_t good = media::kFlvHeaderSize + 4;
+  int64_t last = 0;
+  for (;;) {
     uint8_t h[11];
-    if (pread(fd, h, 11, static_cast<off_t>(good)) != 11) break;
+    if (good + media::kFlvTagHeaderSize > size || pread(fd, h, 11, static_cast<off_t>(good)) != 11) break;
     const uint64_t data = uint32_t(h[1]) << 16 | uint32_t(h[2]) << 8 | h[3];
-    if (good + media::kFlvTagHeaderSize + data + 4 > size) break;
+    const uint8_t type = h[0] & 0x1f;
+    if ((type != 8 && type != 9 && type != 18) || good + media::kFlvTagHeaderSize + data + 4 > size) break;
+    last = int64_t(uint32_t(h[7]) << 24 | uint32_t(h[4]) << 16 | uint32_t(h[5]) << 8 | h[6]);
     good += media::kFlvTagHeaderSize + data + 4;
   }
   if (good < size && ftruncate(fd, static_cast<off_t>(good)) != 0) good = size;

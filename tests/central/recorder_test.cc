@@ -73,6 +73,7 @@ TEST_CASE("RepairRecording: no whole tag, or not FLV, is -1") {
   CHECK(RepairRecording(p, &bytes) == -1);
   WriteFile(p, std::string(5000, '\x42'));
   CHECK(RepairRecording(p, &bytes) == -1);
+  CHECK(ReadFile(p).size() == 5000);  // not FLV: left untouched
   CHECK(RepairRecording(TempPath("missing.flv"), &bytes) == -1);
   unlink(p.c_str());
 }
