@@ -6,6 +6,7 @@ made by ffmpeg, looped, that ffprobe identifies and ffmpeg decodes across the lo
 import json
 import os
 import tempfile
+import urllib.request
 
 from livecdn import BIN, Central, HttpFlvViewer, check, free_port, publish, run, spawn, stop, wait_until
 
@@ -44,11 +45,22 @@ def main():
         probe = HttpFlvViewer(c.http_port, "/live/room.flv?vhost=pull.test")
         wait_until(lambda: probe.pump(0.2).first_video_at is not None, 15, what="the stream plays over HTTP-FLV")
         probe.close()
+        # HLS viewers join a stream in steady state: a live window of 3 segments, as hls.js expects
+        # (liveSyncDurationCount). Joining with one segment listed stalls a real player too.
+        m3u8 = f"http://127.0.0.1:{c.http_port}/live/room.m3u8?vhost=pull.test"
+
+        def segments_listed():
+            try:
+                with urllib.request.urlopen(m3u8, timeout=2) as resp:
+                    return resp.read().decode().count("#EXTINF:")
+            except OSError:
+                return 0
+        wait_until(lambda: segments_listed() >= 3, 20, step=0.2, what="the HLS playlist lists 3 segments")
 
         # Live viewers of the three kinds at once, each process with its own bounds.
         rtmp = start("--rtmp-play", c.rtmp("room", vhost="pull.test"), "-n", "50", "--ramp", "200", "--duration", "8")
         flv = start("--flv-play", c.flv("room"), "-n", "50", "--ramp", "200", "--duration", "8", "--threads", "2")
-        hls = start("--hls-play", f"http://127.0.0.1:{c.http_port}/live/room.m3u8?vhost=pull.test", "-n", "5",
+        hls = start("--hls-play", m3u8, "-n", "5",
                     "--duration", "10")
         for proc, what in ((rtmp, "RTMP x50"), (flv, "HTTP-FLV x50")):
             r = result(proc, what)
