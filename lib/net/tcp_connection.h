@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/base/bytes.h"
 #include "lib/base/status.h"
@@ -20,6 +21,8 @@
 #include "lib/net/event_loop.h"
 
 struct bufferevent;
+struct event;
+struct event_base;
 struct evconnlistener;
 
 namespace cdn::net {
@@ -67,9 +70,35 @@ class TcpConnection {
   static void OnRead(struct bufferevent* bev, void* arg);
   static void OnWrite(struct bufferevent* bev, void* arg);
   static void OnEvent(struct bufferevent* bev, short what, void* arg);
+  static void OnFlush(int fd, short what, void* arg);
+  static void OnWriteReady(int fd, short what, void* arg);
+  void EnterDirectMode(int fd);
+  bool UseQueue() const;
+  void ScheduleFlush();
+  void FlushQueue();
   void Finish(std::string_view reason);
 
+  // One queued piece of output: a shared payload (by reference) or owned small bytes.
+  struct OutSlice {
+    base::SharedBytes shared;
+    std::string own;
+    size_t off = 0;
+    std::string_view view() const {
+      return (shared ? std::string_view(*shared) : std::string_view(own)).substr(off);
+    }
+  };
+
+  struct event_base* base_ = nullptr;
   struct bufferevent* bev_;
+  struct event* flush_ev_ = nullptr;  // activated (no syscall) to write a batch at the end of a loop pass
+  struct event* write_ev_ = nullptr;  // EPOLLOUT, added only while the socket is congested
+  bool direct_ = false;               // output goes through out_ (the bufferevent only reads)
+  bool flush_pending_ = false;
+  bool write_waiting_ = false;
+  std::vector<OutSlice> out_;
+  size_t out_head_ = 0;
+  size_t out_bytes_ = 0;
+  size_t low_watermark_ = 0;
   std::string peer_;
   Delegate* delegate_ = nullptr;
   bool closed_ = false;
