@@ -13,8 +13,11 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
+#include "lib/net/socket_writer.h"
 #include "lib/net/tcp_connection.h"
 
 namespace cdn::net {
@@ -42,6 +45,107 @@ const char* HttpReason(int status) {
     default: return "Unknown";
   }
 }
+
+// Takes the writing of a streaming response over from evhttp (see StartStream). evhttp keeps the
+// connection: its parser, its close detection and the end of the response; the chunks go out
+// through a SocketWriter. Outlives the exchange while the last output drains.
+class HttpExchange::DirectStream : private SocketWriter::Owner {
+ public:
+  DirectStream(HttpExchange* ex, struct bufferevent* bev, bool chunked)
+      : ex_(ex), req_(ex->req_), bev_(bev), chunked_(chunked) {
+    bufferevent_getcb(bev, &read_cb_, &write_cb_, &event_cb_, &cb_arg_);
+    SocketWriter::Owner* owner = this;
+    writer_ = std::make_unique<SocketWriter>(bufferevent_get_base(bev), bufferevent_getfd(bev), 0, owner);
+    // The status line and headers evhttp just queued leave first, through the writer.
+    struct evbuffer* out = bufferevent_get_output(bev);
+    evbuffer_unfreeze(out, 1);  // a bufferevent keeps its output's start frozen
+    std::string head(evbuffer_get_length(out), '\0');
+    evbuffer_remove(out, head.data(), head.size());
+    evbuffer_freeze(out, 1);
+    bufferevent_disable(bev, EV_WRITE);
+    bufferevent_setcb(bev, read_cb_, nullptr, &DirectStream::OnEvent, this);
+    writer_->Write(head);
+  }
+
+  // One chunk made of shared parts (by reference) and/or owned bytes.
+  void Send(const base::SharedBytes* parts, size_t n, std::string_view owned, size_t total) {
+    if (chunked_) {
+      char head[24];
+      const int len = snprintf(head, sizeof head, "%zx\r\n", total);
+      writer_->Write(std::string_view(head, static_cast<size_t>(len)));
+    }
+    for (size_t i = 0; i < n; ++i) writer_->WriteShared(parts[i]);
+    if (!owned.empty()) writer_->Write(owned);
+    if (chunked_) writer_->Write("\r\n");
+  }
+  size_t pending() const { return writer_->pending(); }
+
+  // The exchange ends the response (or is going away): hand the connection back to evhttp to
+  // finish it once our output has drained (bounded: 5 s).
+  void End() {
+    ex_ = nullptr;
+    ending_ = true;
+    writer_->SetDeadline(5000);
+    writer_->Flush();  // may hand back and delete this at once
+  }
+
+  // evhttp is freeing the connection (server shutdown): stop touching it.
+  void Abandon() {
+    bufferevent_setcb(bev_, read_cb_, write_cb_, event_cb_, cb_arg_);
+    delete this;
+  }
+
+ private:
+  void OnWriterDrained() override {
+    if (ending_) {
+      if (writer_->pending() == 0) HandBack();
+      return;
+    }
+    if (ex_ && ex_->on_drained_) {
+      auto cb = ex_->on_drained_;  // may destroy the exchange (and end this stream)
+      cb();
+    }
+  }
+  void OnWriterError(std::string_view) override { Fail(BEV_EVENT_ERROR | BEV_EVENT_WRITING); }
+
+  static void OnEvent(struct bufferevent* bev, short what, void* arg) {
+    auto* self = static_cast<DirectStream*>(arg);
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+      bufferevent_enable(bev, EV_READ);  // a viewer has nothing to say: silence is fine
+      return;
+    }
+    self->Fail(what);
+  }
+
+  // Lets evhttp fail the connection as it would have: close it, free the request, tell the
+  // exchange through its close callback.
+  void Fail(short what) {
+    struct bufferevent* bev = bev_;
+    auto cb = event_cb_;
+    void* arg = cb_arg_;
+    bufferevent_setcb(bev, read_cb_, write_cb_, event_cb_, cb_arg_);
+    if (ex_) ex_->direct_ = nullptr;
+    delete this;
+    if (cb) cb(bev, what, arg);
+  }
+
+  void HandBack() {
+    bufferevent_setcb(bev_, read_cb_, write_cb_, event_cb_, cb_arg_);
+    struct evhttp_request* req = req_;
+    delete this;
+    evhttp_send_reply_end(req);  // writes the last chunk, then closes (Connection: close) or reuses
+  }
+
+  HttpExchange* ex_;
+  struct evhttp_request* req_;
+  struct bufferevent* bev_;
+  bool chunked_;
+  bool ending_ = false;
+  bufferevent_data_cb read_cb_ = nullptr, write_cb_ = nullptr;
+  bufferevent_event_cb event_cb_ = nullptr;
+  void* cb_arg_ = nullptr;
+  std::unique_ptr<SocketWriter> writer_;
+};
 
 HttpExchange::HttpExchange(struct evhttp_request* req) : req_(req), alive_(std::make_shared<bool>(true)) {
   switch (evhttp_request_get_command(req)) {
@@ -179,10 +283,21 @@ void HttpExchange::StartStream(int status, std::string_view content_type, const 
   streaming_ = true;
   AddHeaders(content_type, headers);
   evhttp_send_reply_start(req_, status, HttpReason(status));
+  // A GET stream is written directly from here on (see DirectStream); HEAD stays with evhttp.
+  struct bufferevent* bev = conn_ ? evhttp_connection_get_bufferevent(conn_) : nullptr;
+  if (method_ == "GET" && bev && bufferevent_getfd(bev) >= 0) {
+    const char* te = evhttp_find_header(evhttp_request_get_output_headers(req_), "Transfer-Encoding");
+    direct_ = new DirectStream(this, bev, te && strcmp(te, "chunked") == 0);
+  }
 }
 
 void HttpExchange::SendShared(const base::SharedBytes& bytes) {
   if (!streaming_ || gone_ || !bytes || bytes->empty()) return;
+  if (direct_) {
+    bytes_sent_ += bytes->size();
+    direct_->Send(&bytes, 1, {}, bytes->size());
+    return;
+  }
   struct evbuffer* b = evbuffer_new();
   auto* hold = new base::SharedBytes(bytes);
   evbuffer_add_reference(
@@ -195,6 +310,20 @@ void HttpExchange::SendShared(const base::SharedBytes& bytes) {
 
 void HttpExchange::SendSharedBatch(const std::vector<base::SharedBytes>& parts) {
   if (!streaming_ || gone_ || parts.empty()) return;
+  if (direct_) {
+    size_t total = 0;
+    for (const base::SharedBytes& bytes : parts) total += bytes ? bytes->size() : 0;
+    if (total == 0) return;
+    if (std::any_of(parts.begin(), parts.end(), [](const base::SharedBytes& b) { return !b || b->empty(); })) {
+      std::vector<base::SharedBytes> some;
+      for (const base::SharedBytes& bytes : parts) if (bytes && !bytes->empty()) some.push_back(bytes);
+      direct_->Send(some.data(), some.size(), {}, total);
+    } else {
+      direct_->Send(parts.data(), parts.size(), {}, total);
+    }
+    bytes_sent_ += total;
+    return;
+  }
   struct evbuffer* b = evbuffer_new();
   for (const base::SharedBytes& bytes : parts) {
     if (!bytes || bytes->empty()) continue;
@@ -210,6 +339,11 @@ void HttpExchange::SendSharedBatch(const std::vector<base::SharedBytes>& parts) 
 
 void HttpExchange::Send(std::string_view bytes) {
   if (!streaming_ || gone_ || bytes.empty()) return;
+  if (direct_) {
+    bytes_sent_ += bytes.size();
+    direct_->Send(nullptr, 0, bytes, bytes.size());
+    return;
+  }
   struct evbuffer* b = evbuffer_new();
   evbuffer_add(b, bytes.data(), bytes.size());
   bytes_sent_ += bytes.size();
@@ -221,12 +355,19 @@ void HttpExchange::EndStream() {
   if (!streaming_ || gone_) return;
   streaming_ = false;
   if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
-  evhttp_send_reply_end(req_);
   gone_ = true;  // evhttp owns and frees the request now
+  if (direct_) {
+    DirectStream* d = direct_;
+    direct_ = nullptr;
+    d->End();  // evhttp_send_reply_end once our output drained
+    return;
+  }
+  evhttp_send_reply_end(req_);
 }
 
 size_t HttpExchange::pending_output() const {
   if (gone_ || !conn_) return 0;
+  if (direct_) return direct_->pending();
   struct bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
   return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
 }
@@ -235,6 +376,10 @@ void HttpExchange::OnConnClosed(struct evhttp_connection*, void* arg) {
   auto* self = static_cast<HttpExchange*>(arg);
   self->gone_ = true;
   self->streaming_ = false;
+  if (self->direct_) {  // evhttp frees the connection itself (server shutdown)
+    self->direct_->Abandon();
+    self->direct_ = nullptr;
+  }
   if (self->on_close_) {
     auto cb = self->on_close_;  // may destroy self
     cb();

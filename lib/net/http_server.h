@@ -67,6 +67,7 @@ class HttpExchange {
   void set_on_drained(std::function<void()> cb) { on_drained_ = std::move(cb); }
 
  private:
+  class DirectStream;
   static void OnConnClosed(struct evhttp_connection*, void* arg);
   static void OnChunkDone(struct evhttp_connection*, void* arg);
   void AddHeaders(std::string_view content_type, const Headers& headers);
@@ -78,6 +79,7 @@ class HttpExchange {
   bool gone_ = false;
   uint64_t bytes_sent_ = 0;
   std::function<void()> on_close_, on_drained_;
+  DirectStream* direct_ = nullptr;  // a GET stream's writer (owns itself: it may outlive us)
   std::shared_ptr<bool> alive_;
 };
 

@@ -7,7 +7,6 @@
 #include <event2/listener.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -58,7 +57,6 @@ TcpConnection::TcpConnection(EventLoop* loop, int fd, std::string peer) : peer_(
   }
   bev_ = bufferevent_socket_new(loop->base(), fd, BEV_OPT_CLOSE_ON_FREE);
   base_ = loop->base();
-  flush_ev_ = event_new(base_, -1, 0, &TcpConnection::OnFlush, this);
   if (fd >= 0) EnterDirectMode(fd);  // an outgoing connection switches once connected
   // libevent 2.1 writes at most 16 KiB per writev by default: a merged window of a 2 Mbit/s
   // stream (~90 KB at 350 ms) would take six syscalls and six wakeups instead of one.
@@ -88,15 +86,16 @@ std::unique_ptr<TcpConnection> TcpConnection::Connect(EventLoop* loop, const con
 
 TcpConnection::~TcpConnection() {
   *alive_ = false;
-  if (flush_ev_) event_free(flush_ev_);
-  if (write_ev_) event_free(write_ev_);
+  writer_.reset();  // before the bufferevent closes the descriptor
   if (bev_) bufferevent_free(bev_);
 }
 
+// Output goes through a SocketWriter from now on; the bufferevent only reads (and writes what
+// was queued before an outgoing connection was up).
 void TcpConnection::EnterDirectMode(int fd) {
-  if (direct_ || fd < 0) return;
-  direct_ = true;
-  write_ev_ = event_new(base_, fd, EV_WRITE | EV_PERSIST, &TcpConnection::OnWriteReady, this);
+  if (writer_ || fd < 0) return;
+  SocketWriter::Owner* owner = this;
+  writer_ = std::make_unique<SocketWriter>(base_, fd, low_watermark_, owner);
 }
 
 void TcpConnection::Start(Delegate* delegate, size_t low_watermark) {
@@ -104,100 +103,26 @@ void TcpConnection::Start(Delegate* delegate, size_t low_watermark) {
   bufferevent_setcb(bev_, &TcpConnection::OnRead, &TcpConnection::OnWrite, &TcpConnection::OnEvent, this);
   low_watermark_ = low_watermark;
   bufferevent_setwatermark(bev_, EV_WRITE, low_watermark, 0);
-  // Direct mode: the bufferevent only reads; output goes through out_ (see FlushQueue).
+  // Direct mode: the bufferevent only reads; output goes through writer_.
   // (A new bufferevent starts with EV_WRITE enabled.)
-  bufferevent_enable(bev_, direct_ ? EV_READ : EV_READ | EV_WRITE);
-  if (direct_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0) bufferevent_disable(bev_, EV_WRITE);
+  if (writer_) writer_->set_low_watermark(low_watermark);
+  bufferevent_enable(bev_, writer_ ? EV_READ : EV_READ | EV_WRITE);
+  if (writer_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0) bufferevent_disable(bev_, EV_WRITE);
 }
 
-// Direct mode. Writes are queued (shared payloads by reference: no copy and no allocation per
-// viewer beyond a slot in this vector) until the callbacks of this loop pass are done, then leave
-// in one writev. Only what the kernel refused makes us watch the socket (EPOLLOUT) until it
-// drained: the usual case costs one syscall per batch, where a libevent bufferevent costs a
-// writev, two epoll_ctl (write interest on and off around every write) and a ~1 KiB evbuffer
-// chain allocated per referenced payload.
-bool TcpConnection::UseQueue() const {
-  return direct_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0;
+bool TcpConnection::UseWriter() const {
+  return writer_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0;
 }
 
-void TcpConnection::ScheduleFlush() {
-  if (flush_pending_ || write_waiting_) return;
-  flush_pending_ = true;
-  event_active(flush_ev_, EV_WRITE, 0);
-}
-
-void TcpConnection::OnFlush(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<TcpConnection*>(arg);
-  self->flush_pending_ = false;
-  self->FlushQueue();
-}
-
-void TcpConnection::OnWriteReady(evutil_socket_t, short what, void* arg) {
-  auto* self = static_cast<TcpConnection*>(arg);
-  if (what & EV_TIMEOUT) {
-    self->Finish("write timeout");
+void TcpConnection::OnWriterDrained() {
+  if (closing_) {
+    if (writer_->pending() == 0) Finish("closed by server");
     return;
   }
-  self->FlushQueue();
+  if (delegate_) delegate_->OnWritable();
 }
 
-void TcpConnection::FlushQueue() {
-  if (closed_ || !bev_) return;
-  const int fd = bufferevent_getfd(bev_);
-  constexpr size_t kMaxIov = 64;
-  while (out_head_ < out_.size()) {
-    struct iovec iov[kMaxIov];
-    size_t n = 0, want = 0;
-    for (size_t i = out_head_; i < out_.size() && n < kMaxIov; ++i, ++n) {
-      std::string_view v = out_[i].view();
-      iov[n].iov_base = const_cast<char*>(v.data());
-      iov[n].iov_len = v.size();
-      want += v.size();
-    }
-    const ssize_t w = writev(fd, iov, static_cast<int>(n));
-    if (w < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-      Finish(std::string("socket error: ") + strerror(errno));
-      return;
-    }
-    size_t left = static_cast<size_t>(w);
-    out_bytes_ -= left;
-    while (left > 0) {
-      OutSlice& s = out_[out_head_];
-      const size_t len = s.view().size();
-      if (left < len) {
-        s.off += left;
-        break;
-      }
-      left -= len;
-      s = OutSlice();  // releases the shared payload now
-      ++out_head_;
-    }
-    if (static_cast<size_t>(w) < want) break;  // the socket is full
-  }
-  if (out_head_ == out_.size()) {
-    out_.clear();
-    out_head_ = 0;
-  } else if (out_head_ >= 64 && out_head_ * 2 >= out_.size()) {
-    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_head_));
-    out_head_ = 0;
-  }
-  if (out_.empty()) {
-    if (write_waiting_) {
-      event_del(write_ev_);
-      write_waiting_ = false;
-    }
-    if (closing_) {
-      Finish("closed by server");
-      return;
-    }
-  } else if (!write_waiting_) {
-    struct timeval tv = {5, 0};  // a closing connection does not wait forever on a peer that never reads
-    event_add(write_ev_, closing_ ? &tv : nullptr);
-    write_waiting_ = true;
-  }
-  if (!closing_ && out_bytes_ <= low_watermark_ && delegate_) delegate_->OnWritable();
-}
+void TcpConnection::OnWriterError(std::string_view reason) { Finish(reason); }
 
 void TcpConnection::SetReadTimeout(int64_t ms) {
   if (ms <= 0) {
@@ -217,37 +142,28 @@ void TcpConnection::PauseReading(bool pause) {
 void TcpConnection::Write(std::string_view bytes) {
   if (closed_ || closing_ || bytes.empty()) return;
   bytes_sent_ += bytes.size();
-  if (!UseQueue()) {
-    bufferevent_write(bev_, bytes.data(), bytes.size());
-    return;
-  }
-  // Small owned writes (chunk headers, control messages) share one slot while it is not yet sent.
-  if (out_.size() > out_head_ && !out_.back().shared && out_.back().off == 0 && out_.back().own.size() < 4096) {
-    out_.back().own.append(bytes);
+  if (UseWriter()) {
+    writer_->Write(bytes);
   } else {
-    out_.push_back(OutSlice{nullptr, std::string(bytes), 0});
+    bufferevent_write(bev_, bytes.data(), bytes.size());
   }
-  out_bytes_ += bytes.size();
-  ScheduleFlush();
 }
 
 void TcpConnection::WriteShared(const base::SharedBytes& bytes) {
   if (closed_ || closing_ || !bytes || bytes->empty()) return;
   bytes_sent_ += bytes->size();
-  if (!UseQueue()) {
-    auto* hold = new base::SharedBytes(bytes);
-    evbuffer_add_reference(
-        bufferevent_get_output(bev_), bytes->data(), bytes->size(),
-        [](const void*, size_t, void* arg) { delete static_cast<base::SharedBytes*>(arg); }, hold);
+  if (UseWriter()) {
+    writer_->WriteShared(bytes);
     return;
   }
-  out_.push_back(OutSlice{bytes, {}, 0});
-  out_bytes_ += bytes->size();
-  ScheduleFlush();
+  auto* hold = new base::SharedBytes(bytes);
+  evbuffer_add_reference(
+      bufferevent_get_output(bev_), bytes->data(), bytes->size(),
+      [](const void*, size_t, void* arg) { delete static_cast<base::SharedBytes*>(arg); }, hold);
 }
 
 size_t TcpConnection::pending_output() const {
-  return closed_ ? 0 : evbuffer_get_length(bufferevent_get_output(bev_)) + out_bytes_;
+  return closed_ ? 0 : evbuffer_get_length(bufferevent_get_output(bev_)) + (writer_ ? writer_->pending() : 0);
 }
 
 void TcpConnection::Close(bool flush) {
@@ -261,14 +177,11 @@ void TcpConnection::Close(bool flush) {
     bufferevent_enable(bev_, EV_WRITE);
     return;
   }
-  if (flush && out_bytes_ > 0) {
+  if (flush && writer_ && writer_->pending() > 0) {
     closing_ = true;
     bufferevent_disable(bev_, EV_READ);
-    if (write_waiting_) {  // re-armed with the closing timeout
-      event_del(write_ev_);
-      write_waiting_ = false;
-    }
-    FlushQueue();  // finishes at once when everything went out
+    writer_->SetDeadline(5000);  // don't wait forever on a peer that never reads
+    writer_->Flush();            // finishes at once when everything went out
     return;
   }
   Finish("closed by server");
@@ -277,11 +190,7 @@ void TcpConnection::Close(bool flush) {
 void TcpConnection::Finish(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  if (flush_ev_) event_del(flush_ev_);
-  if (write_ev_) event_del(write_ev_);
-  flush_pending_ = write_waiting_ = false;
-  out_.clear();
-  out_head_ = out_bytes_ = 0;
+  writer_.reset();
   bufferevent_disable(bev_, EV_READ | EV_WRITE);
   // Shut the socket now; the bufferevent is freed with the object.
   bufferevent_setcb(bev_, nullptr, nullptr, nullptr, nullptr);
@@ -317,7 +226,7 @@ void TcpConnection::OnWrite(struct bufferevent* bev, void* arg) {
     return;
   }
   // What was written before an outgoing connection was up has drained: direct writes from now on.
-  if (self->direct_ && evbuffer_get_length(bufferevent_get_output(bev)) == 0) bufferevent_disable(bev, EV_WRITE);
+  if (self->writer_ && evbuffer_get_length(bufferevent_get_output(bev)) == 0) bufferevent_disable(bev, EV_WRITE);
   if (self->delegate_) self->delegate_->OnWritable();
 }
 

@@ -19,6 +19,7 @@
 #include "lib/base/status.h"
 #include "lib/config/values.h"
 #include "lib/net/event_loop.h"
+#include "lib/net/socket_writer.h"
 
 struct bufferevent;
 struct event;
@@ -31,7 +32,7 @@ namespace cdn::net {
 base::Status MakeSockaddr(const config::HostPort& hp, sockaddr_storage* out, socklen_t* len);
 std::string SockaddrToString(const sockaddr* sa);
 
-class TcpConnection {
+class TcpConnection : private SocketWriter::Owner {
  public:
   class Delegate {
    public:
@@ -50,7 +51,7 @@ class TcpConnection {
   // Starts an outgoing connection; OnConnected or OnClosed follows. `timeout_ms` bounds the connect.
   static std::unique_ptr<TcpConnection> Connect(EventLoop* loop, const config::HostPort& addr, Delegate* delegate,
                                                 size_t low_watermark, int64_t timeout_ms);
-  ~TcpConnection();
+  ~TcpConnection() override;
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
@@ -70,34 +71,15 @@ class TcpConnection {
   static void OnRead(struct bufferevent* bev, void* arg);
   static void OnWrite(struct bufferevent* bev, void* arg);
   static void OnEvent(struct bufferevent* bev, short what, void* arg);
-  static void OnFlush(int fd, short what, void* arg);
-  static void OnWriteReady(int fd, short what, void* arg);
   void EnterDirectMode(int fd);
-  bool UseQueue() const;
-  void ScheduleFlush();
-  void FlushQueue();
+  bool UseWriter() const;
+  void OnWriterDrained() override;
+  void OnWriterError(std::string_view reason) override;
   void Finish(std::string_view reason);
-
-  // One queued piece of output: a shared payload (by reference) or owned small bytes.
-  struct OutSlice {
-    base::SharedBytes shared;
-    std::string own;
-    size_t off = 0;
-    std::string_view view() const {
-      return (shared ? std::string_view(*shared) : std::string_view(own)).substr(off);
-    }
-  };
 
   struct event_base* base_ = nullptr;
   struct bufferevent* bev_;
-  struct event* flush_ev_ = nullptr;  // activated (no syscall) to write a batch at the end of a loop pass
-  struct event* write_ev_ = nullptr;  // EPOLLOUT, added only while the socket is congested
-  bool direct_ = false;               // output goes through out_ (the bufferevent only reads)
-  bool flush_pending_ = false;
-  bool write_waiting_ = false;
-  std::vector<OutSlice> out_;
-  size_t out_head_ = 0;
-  size_t out_bytes_ = 0;
+  std::unique_ptr<SocketWriter> writer_;  // output, once the socket is connected
   size_t low_watermark_ = 0;
   std::string peer_;
   Delegate* delegate_ = nullptr;

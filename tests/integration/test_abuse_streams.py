@@ -22,8 +22,8 @@ WARMUP = 4000
 WAVE = 10000
 CHUNK = 2000
 PARALLEL = 8
-# RSS after the warm-up vs after 2 x WAVE more: measured -2..+3 MiB per wave (allocator noise),
-# 0.8-3.1 MiB for both; a leak of 1 KiB per stream would be 20 MiB.
+# RSS growth per wave after the warm-up: measured -3..+4 MiB (allocator noise), up to ~10 MiB for the
+# first wave on a loaded machine; a leak of 1 KiB per stream would be 10 MiB in every wave.
 GROWTH_CAP_MIB = 6
 WAVE_TIME_CAP_S = 20
 
@@ -82,9 +82,15 @@ def main():
         print(f"measure: central RSS {rss_start / 1024:.1f} MiB at start, {rss_warm / 1024:.1f} MiB after {WARMUP} "
               f"streams, {rss_1 / 1024:.1f} MiB after {WAVE} more, {rss_2 / 1024:.1f} MiB after another {WAVE}; "
               f"peak {peak / 1024:.1f} MiB", flush=True)
+        # A leak grows RSS wave after wave; the allocator's high-water mark may still rise in the
+        # first wave after the warm-up (seen up to ~10 MiB with other tests loading the machine),
+        # then stays. So: the last wave alone < GROWTH_CAP_MIB, both waves < 2 x that.
         growth = (rss_2 - rss_warm) / 1024
-        check(growth < GROWTH_CAP_MIB, f"{2 * WAVE} streams after the warm-up grow RSS by {growth:.1f} MiB "
-              f"(< {GROWTH_CAP_MIB} MiB, {growth * 1024 * 1024 / (2 * WAVE):.0f} bytes/stream): no per-stream leak")
+        last = (rss_2 - rss_1) / 1024
+        check(last < GROWTH_CAP_MIB, f"the last {WAVE} streams grow RSS by {last:.1f} MiB "
+              f"(< {GROWTH_CAP_MIB} MiB, {last * 1024 * 1024 / WAVE:.0f} bytes/stream): no per-stream leak")
+        check(growth < 2 * GROWTH_CAP_MIB, f"{2 * WAVE} streams after the warm-up grow RSS by {growth:.1f} MiB "
+              f"(< {2 * GROWTH_CAP_MIB} MiB)")
         m = c.metrics()
         check(metric_sum(m, "livecdn_publish_accepted_total") == published[0],
               f"livecdn_publish_accepted_total = {metric_sum(m, 'livecdn_publish_accepted_total'):.0f}")
