@@ -110,9 +110,16 @@ void TcpConnection::Start(Delegate* delegate, size_t low_watermark) {
   if (writer_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0) bufferevent_disable(bev_, EV_WRITE);
 }
 
-bool TcpConnection::UseWriter() const {
-  return writer_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0;
+// Whether the bufferevent's output is empty, asked without taking libevent's buffer lock while it
+// has not been written to (the common case: only an outgoing connection's first bytes go there).
+bool TcpConnection::BevOutputEmpty() const {
+  if (!bev_output_used_) return true;
+  if (evbuffer_get_length(bufferevent_get_output(bev_)) > 0) return false;
+  bev_output_used_ = false;
+  return true;
 }
+
+bool TcpConnection::UseWriter() const { return writer_ && BevOutputEmpty(); }
 
 void TcpConnection::OnWriterDrained() {
   if (closing_) {
@@ -145,6 +152,7 @@ void TcpConnection::Write(std::string_view bytes) {
   if (UseWriter()) {
     writer_->Write(bytes);
   } else {
+    bev_output_used_ = true;
     bufferevent_write(bev_, bytes.data(), bytes.size());
   }
 }
@@ -156,6 +164,7 @@ void TcpConnection::WriteShared(const base::SharedBytes& bytes) {
     writer_->WriteShared(bytes);
     return;
   }
+  bev_output_used_ = true;
   auto* hold = new base::SharedBytes(bytes);
   evbuffer_add_reference(
       bufferevent_get_output(bev_), bytes->data(), bytes->size(),
@@ -163,7 +172,8 @@ void TcpConnection::WriteShared(const base::SharedBytes& bytes) {
 }
 
 size_t TcpConnection::pending_output() const {
-  return closed_ ? 0 : evbuffer_get_length(bufferevent_get_output(bev_)) + (writer_ ? writer_->pending() : 0);
+  if (closed_) return 0;
+  return (BevOutputEmpty() ? 0 : evbuffer_get_length(bufferevent_get_output(bev_))) + (writer_ ? writer_->pending() : 0);
 }
 
 void TcpConnection::Close(bool flush) {

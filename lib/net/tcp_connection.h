@@ -73,6 +73,7 @@ class TcpConnection : private SocketWriter::Owner {
   static void OnEvent(struct bufferevent* bev, short what, void* arg);
   void EnterDirectMode(int fd);
   bool UseWriter() const;
+  bool BevOutputEmpty() const;
   void OnWriterDrained() override;
   void OnWriterError(std::string_view reason) override;
   void Finish(std::string_view reason);
@@ -80,6 +81,7 @@ class TcpConnection : private SocketWriter::Owner {
   struct event_base* base_ = nullptr;
   struct bufferevent* bev_;
   std::unique_ptr<SocketWriter> writer_;  // output, once the socket is connected
+  mutable bool bev_output_used_ = false;  // bytes were queued in the bufferevent (before connect)
   size_t low_watermark_ = 0;
   std::string peer_;
   Delegate* delegate_ = nullptr;
