@@ -36,19 +36,24 @@ HlsProxy::HlsProxy(net::EventLoop* loop, std::vector<config::HostPort> origins_h
 HlsProxy::~HlsProxy() = default;
 
 std::string HlsProxy::RewritePlaylist(const std::string& body, const std::string& query) {
+  // Runs per playlist request (each viewer's signed query differs): views, no per-line strings.
   std::string out;
-  out.reserve(body.size() + 64);
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t nl = body.find('\n', pos);
-    std::string line = body.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    pos = nl == std::string::npos ? body.size() : nl + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  out.reserve(body.size() + 64 * (query.size() + 1));
+  std::string_view rest(body);
+  while (!rest.empty()) {
+    const size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.empty() && line[0] != '#') {
-      line = line.substr(0, line.find('?'));
-      if (!query.empty()) line += "?" + query;
+      out.append(line.substr(0, line.find('?')));
+      if (!query.empty()) {
+        out += '?';
+        out += query;
+      }
+    } else {
+      out.append(line);
     }
-    out += line;
     out += '\n';
   }
   return out;

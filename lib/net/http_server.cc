@@ -169,11 +169,8 @@ HttpExchange::HttpExchange(struct evhttp_request* req) : req_(req), alive_(std::
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(conn_, &addr, &port);
     peer_ = std::string(addr ? addr : "?") + ":" + std::to_string(port);
-    // Live responses are written frame by frame: don't let Nagle hold them back (nginx's
-    // tcp_nodelay).
+    // (TCP_NODELAY comes from the listening socket: accepted sockets inherit it.)
     if (struct bufferevent* bev = evhttp_connection_get_bufferevent(conn_)) {
-      int one = 1;
-      setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       bufferevent_set_max_single_write(bev, 1 << 20);  // libevent 2.1 writes 16 KiB at a time by default
     }
     // Know when the client leaves before we answer (a play waiting for its stream).
@@ -416,7 +413,13 @@ base::Result<std::unique_ptr<HttpServer>> HttpServer::Listen(EventLoop* loop, co
       loop->base(), nullptr, nullptr,
       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC | (reuse_port ? LEV_OPT_REUSEABLE_PORT : 0),
       1024, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
-  if (l) bs = evhttp_bind_listener(s->http_, l);  // the listener is freed with the evhttp
+  if (l) {
+    // Live responses are written frame by frame: don't let Nagle hold them back (nginx's
+    // tcp_nodelay). Set once here: every accepted socket inherits it (no syscall per request).
+    int one = 1;
+    setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    bs = evhttp_bind_listener(s->http_, l);  // the listener is freed with the evhttp
+  }
   if (!bs) return base::Status::Io("cannot listen on " + addr.ToString() + ": " + strerror(errno));
   sockaddr_storage bound;
   socklen_t blen = sizeof bound;
