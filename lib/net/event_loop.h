@@ -3,6 +3,8 @@
 // called on that thread. Timers are owned by their Timer object: destroying it cancels the callback.
 #pragma once
 
+#include <sys/time.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +17,11 @@ struct event;
 namespace cdn::net {
 
 class EventLoop;
+
+// A duration in milliseconds as libevent's timeval.
+inline struct timeval MsToTimeval(int64_t ms) {
+  return {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+}
 
 // A one-shot or periodic timer. Destroying it (or Cancel) guarantees the callback will not run.
 class Timer {

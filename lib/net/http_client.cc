@@ -131,8 +131,7 @@ void HttpClient::Launch(uint64_t id, const std::string& ip) {
   };
   raw->conn = evhttp_connection_base_new(loop_->base(), nullptr, ip.c_str(), static_cast<uint16_t>(raw->port));
   if (raw->conn == nullptr) return fail("cannot create connection to " + ip);
-  struct timeval tv = {static_cast<time_t>(raw->timeout_ms / 1000),
-                       static_cast<suseconds_t>((raw->timeout_ms % 1000) * 1000)};
+  struct timeval tv = MsToTimeval(raw->timeout_ms);
   evhttp_connection_set_timeout_tv(raw->conn, &tv);
   evhttp_connection_set_retries(raw->conn, 0);
   evhttp_connection_set_max_body_size(raw->conn, static_cast<ev_ssize_t>(max_body_));

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lib/net/event_loop.h"
+
 namespace cdn::net {
 
 SocketWriter::SocketWriter(struct event_base* base, int fd, size_t low_watermark, Owner* owner)
@@ -47,10 +49,13 @@ void SocketWriter::Schedule() {
 
 void SocketWriter::SetDeadline(int64_t ms) {
   deadline_ms_ = ms;
-  if (waiting_) {  // re-armed with the deadline
-    struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-    event_add(write_ev_, ms > 0 ? &tv : nullptr);
-  }
+  if (waiting_) WaitWritable();  // re-armed with the deadline
+}
+
+void SocketWriter::WaitWritable() {
+  const struct timeval tv = MsToTimeval(deadline_ms_);
+  event_add(write_ev_, deadline_ms_ > 0 ? &tv : nullptr);
+  waiting_ = true;
 }
 
 void SocketWriter::OnFlush(int, short, void* arg) {
@@ -113,10 +118,7 @@ void SocketWriter::Flush() {
       waiting_ = false;
     }
   } else if (!waiting_) {
-    struct timeval tv = {static_cast<time_t>(deadline_ms_ / 1000),
-                         static_cast<suseconds_t>((deadline_ms_ % 1000) * 1000)};
-    event_add(write_ev_, deadline_ms_ > 0 ? &tv : nullptr);
-    waiting_ = true;
+    WaitWritable();
   }
   if (bytes_ <= low_watermark_) owner_->OnWriterDrained();  // may destroy this: nothing after it
 }

@@ -57,6 +57,7 @@ class SocketWriter {
   static void OnFlush(int fd, short what, void* arg);
   static void OnWritable(int fd, short what, void* arg);
   void Schedule();
+  void WaitWritable();  // EPOLLOUT (with the deadline, if any)
 
   int fd_;
   size_t low_watermark_;

@@ -58,9 +58,6 @@ TcpConnection::TcpConnection(EventLoop* loop, int fd, std::string peer) : peer_(
   bev_ = bufferevent_socket_new(loop->base(), fd, BEV_OPT_CLOSE_ON_FREE);
   base_ = loop->base();
   if (fd >= 0) EnterDirectMode(fd);  // an outgoing connection switches once connected
-  // libevent 2.1 writes at most 16 KiB per writev by default: a merged window of a 2 Mbit/s
-  // stream (~90 KB at 350 ms) would take six syscalls and six wakeups instead of one.
-  if (bev_) bufferevent_set_max_single_write(bev_, 1 << 20);
 }
 
 std::unique_ptr<TcpConnection> TcpConnection::Connect(EventLoop* loop, const config::HostPort& addr, Delegate* delegate,
@@ -68,7 +65,7 @@ std::unique_ptr<TcpConnection> TcpConnection::Connect(EventLoop* loop, const con
   auto c = std::unique_ptr<TcpConnection>(new TcpConnection(loop, -1, addr.ToString()));
   c->Start(delegate, low_watermark);
   // Bounds the connect (libevent waits for writability); the owner resets it once connected.
-  struct timeval tv = {static_cast<time_t>(timeout_ms / 1000), static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  struct timeval tv = MsToTimeval(timeout_ms);
   bufferevent_set_timeouts(c->bev_, &tv, &tv);
   sockaddr_storage ss;
   socklen_t len;
@@ -103,11 +100,14 @@ void TcpConnection::Start(Delegate* delegate, size_t low_watermark) {
   bufferevent_setcb(bev_, &TcpConnection::OnRead, &TcpConnection::OnWrite, &TcpConnection::OnEvent, this);
   low_watermark_ = low_watermark;
   bufferevent_setwatermark(bev_, EV_WRITE, low_watermark, 0);
-  // Direct mode: the bufferevent only reads; output goes through writer_.
-  // (A new bufferevent starts with EV_WRITE enabled.)
-  if (writer_) writer_->set_low_watermark(low_watermark);
-  bufferevent_enable(bev_, writer_ ? EV_READ : EV_READ | EV_WRITE);
-  if (writer_ && evbuffer_get_length(bufferevent_get_output(bev_)) == 0) bufferevent_disable(bev_, EV_WRITE);
+  if (writer_) {
+    // Direct mode: the bufferevent only reads (a new one starts with EV_WRITE enabled).
+    writer_->set_low_watermark(low_watermark);
+    bufferevent_enable(bev_, EV_READ);
+    bufferevent_disable(bev_, EV_WRITE);
+  } else {
+    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+  }
 }
 
 // Whether the bufferevent's output is empty, asked without taking libevent's buffer lock while it
@@ -136,7 +136,7 @@ void TcpConnection::SetReadTimeout(int64_t ms) {
     bufferevent_set_timeouts(bev_, nullptr, nullptr);
     return;
   }
-  struct timeval tv = {static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
+  struct timeval tv = MsToTimeval(ms);
   bufferevent_set_timeouts(bev_, &tv, nullptr);
 }
 

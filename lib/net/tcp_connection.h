@@ -13,7 +13,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "lib/base/bytes.h"
 #include "lib/base/status.h"
@@ -22,7 +21,6 @@
 #include "lib/net/socket_writer.h"
 
 struct bufferevent;
-struct event;
 struct event_base;
 struct evconnlistener;
 

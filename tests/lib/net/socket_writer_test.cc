@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -66,6 +67,21 @@ void RunFor(EventLoop* loop, int64_t ms) {
   loop->Run();
 }
 
+// Runs the loop, reading the pair's far end every 5 ms, until `done` (checked after each read)
+// or 5 s; returns what was read.
+std::string ReadUntil(EventLoop* loop, Pair* p, const std::function<bool(const std::string&)>& done) {
+  std::string got;
+  Timer reader(loop, [&] {
+    got += p->ReadAll();
+    if (done(got)) loop->Stop();
+  });
+  reader.Start(5, /*repeat=*/true);
+  Timer cap(loop, [loop] { loop->Stop(); });
+  cap.Start(5000);
+  loop->Run();
+  return got + p->ReadAll();
+}
+
 }  // namespace
 
 TEST_CASE("SocketWriter keeps order and writes a loop pass's pieces together") {
@@ -103,16 +119,8 @@ TEST_CASE("SocketWriter waits for a full socket to drain and loses nothing") {
   }
   RunFor(&loop, 20);
   CHECK(w.pending() > 0);  // the socket took only part of 2 MB
-  std::string got;
-  Timer reader(&loop, [&] { got += p.ReadAll(); });
-  reader.Start(5, /*repeat=*/true);
-  Timer stop(&loop, [&] {
-    if (w.pending() == 0 && got.size() == expect.size()) loop.Stop();
-  });
-  stop.Start(5, /*repeat=*/true);
-  Timer cap(&loop, [&] { loop.Stop(); });
-  cap.Start(5000);
-  loop.Run();
+  const std::string got =
+      ReadUntil(&loop, &p, [&](const std::string& read) { return w.pending() == 0 && read.size() == expect.size(); });
   CHECK(w.pending() == 0);
   CHECK(got == expect);
   CHECK(r.drained >= 1);
@@ -184,16 +192,7 @@ TEST_CASE("TcpConnection writes directly and a flushing Close sends everything f
   CHECK(c->pending_output() == expect.size());
   c->Close(/*flush=*/true);
   CHECK(sink.closed.empty());  // still flushing
-  std::string got;
-  Timer reader(&loop, [&] {
-    got += p.ReadAll();
-    if (!sink.closed.empty()) loop.Stop();
-  });
-  reader.Start(5, /*repeat=*/true);
-  Timer cap(&loop, [&] { loop.Stop(); });
-  cap.Start(5000);
-  loop.Run();
-  got += p.ReadAll();
+  const std::string got = ReadUntil(&loop, &p, [&](const std::string&) { return !sink.closed.empty(); });
   CHECK(sink.closed == "closed by server");
   CHECK(got == expect);
 }
