@@ -118,14 +118,19 @@ class HttpExchange::DirectStream : private SocketWriter::Owner {
 
   // Lets evhttp fail the connection as it would have: close it, free the request, tell the
   // exchange through its close callback.
+  // A stream still being written is not finished (libevent's "userdone"), so evhttp detaches the
+  // request from the failed connection instead of freeing it: once the exchange has ended
+  // (`ending_`), nobody else will free it.
   void Fail(short what) {
     struct bufferevent* bev = bev_;
     auto cb = event_cb_;
     void* arg = cb_arg_;
+    struct evhttp_request* orphan = ending_ ? req_ : nullptr;
     bufferevent_setcb(bev, read_cb_, write_cb_, event_cb_, cb_arg_);
     if (ex_) ex_->direct_ = nullptr;
     delete this;
     if (cb) cb(bev, what, arg);
+    if (orphan && evhttp_request_get_connection(orphan) == nullptr) evhttp_request_free(orphan);
   }
 
   void HandBack() {
@@ -364,6 +369,11 @@ size_t HttpExchange::pending_output() const {
 
 void HttpExchange::OnConnClosed(struct evhttp_connection*, void* arg) {
   auto* self = static_cast<HttpExchange*>(arg);
+  // A client that leaves before its response is finished (a live stream, a play still waiting)
+  // fails the connection with the request detached from it and not freed (libevent 2.1
+  // evhttp_connection_incoming_fail): it is ours to free once the exchange let go of it. At
+  // server shutdown the request is still attached and evhttp frees it.
+  struct evhttp_request* orphan = evhttp_request_get_connection(self->req_) == nullptr ? self->req_ : nullptr;
   self->gone_ = true;
   self->streaming_ = false;
   if (self->direct_) {  // evhttp frees the connection itself (server shutdown)
@@ -374,6 +384,7 @@ void HttpExchange::OnConnClosed(struct evhttp_connection*, void* arg) {
     auto cb = self->on_close_;  // may destroy self
     cb();
   }
+  if (orphan) evhttp_request_free(orphan);
 }
 
 void HttpExchange::OnChunkDone(struct evhttp_connection*, void* arg) {
