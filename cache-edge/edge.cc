@@ -66,7 +66,8 @@ base::Status Edge::Start() {
     return policy_->UpstreamAuthQuery(key, uri);
   });
   const bool shared_ports = config_.workers > 1;  // SO_REUSEPORT with the worker threads
-  rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_), &stats_);
+  budget_ = std::make_shared<net::ConnectionBudget>(config_.live.max_connections);
+  rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_, budget_), &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen, shared_ports).WithContext("rtmp.listen"));
   // HLS cache: RocksDB disk tier under data_dir, memory LRU above it.
   auto disk = store::KvStore::Open(config_.data_dir + "/cache");
@@ -81,7 +82,7 @@ base::Status Edge::Start() {
   }
   hls_ = std::make_unique<HlsProxy>(loop_, http_origins, cache_.get(), &stats_, config_.upstream_timeout_ms, 10000);
   hls_->set_lookup(lookup);
-  flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_), &stats_);
+  flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_, budget_), &stats_);
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { OnHls(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen, shared_ports).WithContext("http.listen"));
   CDN_RETURN_IF_ERROR(StartWorkers());
@@ -114,7 +115,7 @@ base::Status Edge::StartWorkers() {
                                               [this](uint64_t id) { rtmp_->KickPublisher(id); });
   std::vector<EdgeWorker*> slots(static_cast<size_t>(config_.workers), nullptr);
   for (int k = 1; k < config_.workers; ++k) {
-    workers_.push_back(std::make_unique<EdgeWorker>(k, config_, loop_, worker_host_.get(), worker_host_->alive()));
+    workers_.push_back(std::make_unique<EdgeWorker>(k, config_, loop_, worker_host_.get(), worker_host_->alive(), budget_));
     slots[k] = workers_.back().get();
   }
   worker_host_->SetWorkers(slots);
@@ -126,6 +127,12 @@ void Edge::StopWorkers() {
   if (worker_host_) worker_host_->Stop();  // no more posts to the workers
   for (auto& w : workers_) w->StopAndJoin();
   workers_.clear();
+}
+
+net::ViewerCount Edge::StreamViewers() const {
+  if (!worker_host_) return nullptr;
+  const WorkerHost* host = worker_host_.get();
+  return [host](const live::Stream& s) { return s.viewer_count() + host->worker_viewers(s.key()); };
 }
 
 net::LiveStats Edge::TotalStats() const {
@@ -221,7 +228,7 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
               {{"Cache-Control", "no-cache"}});
   } else if (p == "/metrics") {
     metrics::Exposition e;
-    net::AddLiveMetrics(TotalStats(), hub_, &e, config_.metrics_max_streams);
+    net::AddLiveMetrics(TotalStats(), hub_, &e, config_.metrics_max_streams, StreamViewers());
     if (worker_host_) {
       // Per event-loop thread (worker 0: the main loop): is the load spread?
       for (int k = 0; k < config_.workers; ++k) {
@@ -240,7 +247,7 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
     e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));
     ex->Reply(200, "text/plain; version=0.0.4", e.Render());
   } else if (p == "/api/v1/streams") {
-    ex->Reply(200, "application/json", net::StreamsJson(hub_));
+    ex->Reply(200, "application/json", net::StreamsJson(hub_, StreamViewers()));
   } else {
     ex->Reply(404, "text/plain", "not found\n");
   }

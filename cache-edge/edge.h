@@ -50,6 +50,8 @@ class Edge {
   void StopWorkers();
   // The node's counters: the main loop's plus the workers' last reports.
   net::LiveStats TotalStats() const;
+  // Viewers per stream across the main loop and the workers (null without workers).
+  net::ViewerCount StreamViewers() const;
 
   net::EventLoop* loop_;
   EdgeConfig config_;
@@ -67,6 +69,8 @@ class Edge {
   std::unique_ptr<net::HostCache> hosts_;
   std::unique_ptr<net::Resolver> resolver_;
   std::unique_ptr<WorkerHost> worker_host_;
+  // max_connections across the main loop and the workers.
+  std::shared_ptr<net::ConnectionBudget> budget_;
   std::vector<std::unique_ptr<EdgeWorker>> workers_;  // index k-1: worker k
   std::set<uint64_t> kicks_done_;
   net::Timer tick_;

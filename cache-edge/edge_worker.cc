@@ -91,9 +91,9 @@ class PublishTap : public live::Consumer {
   bool done_ = false;
 };
 
-net::LiveServerOptions LoopServerOptions(const EdgeConfig& c) {
+net::LiveServerOptions LoopServerOptions(const EdgeConfig& c, std::shared_ptr<net::ConnectionBudget> budget) {
   net::LiveServerOptions o = c.live;
-  o.max_connections = (c.live.max_connections + c.workers - 1) / c.workers;
+  o.budget = std::move(budget);
   return o;
 }
 
@@ -154,12 +154,13 @@ void AddStats(net::LiveStats* into, const net::LiveStats& from) {
 }
 
 EdgeWorker::EdgeWorker(int index, const EdgeConfig& config, net::EventLoop* main_loop, WorkerHost* host,
-                       std::shared_ptr<bool> host_alive)
+                       std::shared_ptr<bool> host_alive, std::shared_ptr<net::ConnectionBudget> budget)
     : index_(index),
       config_(config),
       main_loop_(main_loop),
       host_(host),
       host_alive_(std::move(host_alive)),
+      budget_(std::move(budget)),
       hub_(WorkerHubOptions(config)),
       policy_(std::make_unique<WorkerPolicy>(auth::DomainTable(config.domains), this)),
       tick_(&loop_, [this] { OnTick(); }) {}
@@ -174,7 +175,7 @@ EdgeWorker::~EdgeWorker() {
 }
 
 base::Status EdgeWorker::Start(uint16_t rtmp_port, uint16_t http_port) {
-  const net::LiveServerOptions opts = LoopServerOptions(config_);
+  const net::LiveServerOptions opts = LoopServerOptions(config_, budget_);
   rtmp_ = std::make_unique<net::RtmpServer>(&loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config::HostPort{config_.rtmp_listen.host, rtmp_port}, true)
                           .WithContext("worker " + std::to_string(index_) + " rtmp.listen"));
@@ -339,8 +340,14 @@ void EdgeWorker::OnTick() {
     ToHost([host, w = index_, id] { host->Detach(w, id); });
   }
   // Counters for the node's /healthz and /metrics (the main loop sums the workers').
+  std::map<std::string, size_t> viewers;
+  hub_.ForEach([&](const live::Stream& s) {
+    if (const size_t n = s.viewer_count()) viewers[s.key().ToString()] = n;
+  });
   WorkerHost* host = host_;
-  ToHost([host, w = index_, stats = stats_] { host->Report(w, stats); });
+  ToHost([host, w = index_, stats = stats_, viewers = std::move(viewers)]() mutable {
+    host->Report(w, std::move(stats), std::move(viewers));
+  });
 }
 
 }  // namespace cdn::edge

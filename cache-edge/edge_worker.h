@@ -36,9 +36,9 @@ class PublishTap;
 // answers the exchange itself (404/403/405) and returns nullopt when refused.
 std::optional<HlsRequest> AdmitHls(net::DomainPolicy* policy, net::LiveStats* stats, net::HttpExchange* ex);
 
-// The RTMP/HTTP-FLV server options of one loop: max_connections is the node's, each loop takes
-// its share.
-net::LiveServerOptions LoopServerOptions(const EdgeConfig& config);
+// The RTMP/HTTP-FLV server options of one loop: every loop takes its connections from the node's
+// `budget` (max_connections).
+net::LiveServerOptions LoopServerOptions(const EdgeConfig& config, std::shared_ptr<net::ConnectionBudget> budget);
 
 // Adds the counters of `from` to `into` (a worker's stats into the node's totals).
 void AddStats(net::LiveStats* into, const net::LiveStats& from);
@@ -46,7 +46,7 @@ void AddStats(net::LiveStats* into, const net::LiveStats& from);
 class EdgeWorker {
  public:
   EdgeWorker(int index, const EdgeConfig& config, net::EventLoop* main_loop, WorkerHost* host,
-             std::shared_ptr<bool> host_alive);
+             std::shared_ptr<bool> host_alive, std::shared_ptr<net::ConnectionBudget> budget);
   ~EdgeWorker();  // after Stop(): joins the thread
 
   // Main thread: listens on the ports the main loop bound (SO_REUSEPORT) and starts the thread.
@@ -95,6 +95,7 @@ class EdgeWorker {
   net::EventLoop* main_loop_;
   WorkerHost* host_;
   std::shared_ptr<bool> host_alive_;  // read on the main thread only
+  std::shared_ptr<net::ConnectionBudget> budget_;  // the node's max_connections, shared by every loop
   net::EventLoop loop_;
   live::StreamHub hub_;
   net::LiveStats stats_;

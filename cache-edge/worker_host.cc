@@ -27,6 +27,8 @@ class WorkerHost::Tap : public live::Consumer {
     stream_ = nullptr;  // already detached; the worker answers with Detach, which frees us
     host_->ToWorker(worker_, [id = id_](EdgeWorker* w) { w->BridgeEnd(id); });
   }
+  // The worker's viewers are counted from its reports (WorkerHost::worker_viewers).
+  bool is_viewer() const override { return false; }
 
  private:
   WorkerHost* host_;
@@ -47,6 +49,7 @@ WorkerHost::~WorkerHost() {
 void WorkerHost::SetWorkers(std::vector<EdgeWorker*> workers) {
   workers_ = std::move(workers);
   stats_.assign(workers_.size(), net::LiveStats{});
+  viewers_.assign(workers_.size(), {});
 }
 
 void WorkerHost::Stop() {
@@ -144,8 +147,20 @@ void WorkerHost::Hls(int w, uint64_t request_id, HlsRequest req) {
   });
 }
 
-void WorkerHost::Report(int w, net::LiveStats stats) {
-  if (w > 0 && w < static_cast<int>(stats_.size())) stats_[w] = std::move(stats);
+void WorkerHost::Report(int w, net::LiveStats stats, std::map<std::string, size_t> viewers) {
+  if (w <= 0 || w >= static_cast<int>(stats_.size())) return;
+  stats_[w] = std::move(stats);
+  viewers_[w] = std::move(viewers);
+}
+
+size_t WorkerHost::worker_viewers(const live::StreamKey& key) const {
+  size_t n = 0;
+  const std::string k = key.ToString();
+  for (const auto& m : viewers_) {
+    auto it = m.find(k);
+    if (it != m.end()) n += it->second;
+  }
+  return n;
 }
 
 }  // namespace cdn::edge

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -42,7 +43,8 @@ class WorkerHost {
   void PublishPacket(int w, uint64_t local_id, const live::PacketPtr& p);
   void Unpublish(int w, uint64_t local_id);
   void Hls(int w, uint64_t request_id, HlsRequest req);
-  void Report(int w, net::LiveStats stats);
+  // `viewers`: the worker's viewers per stream (StreamKey::ToString).
+  void Report(int w, net::LiveStats stats, std::map<std::string, size_t> viewers);
   void SessionEnded(net::Session session) { policy_->OnSessionEnded(session); }
 
   // A publisher of the main hub: kicks it wherever it is (a worker's bridged one or a local
@@ -50,6 +52,8 @@ class WorkerHost {
   void KickPublisher(uint64_t publisher_id, bool end_stream);
   // The workers' last reported counters (index 0 unused).
   const std::vector<net::LiveStats>& worker_stats() const { return stats_; }
+  // The viewers the workers last reported for `key` (a bridge is not a viewer itself).
+  size_t worker_viewers(const live::StreamKey& key) const;
   size_t bridges() const { return taps_.size(); }
 
  private:
@@ -68,6 +72,7 @@ class WorkerHost {
   std::function<void(uint64_t)> kick_main_;
   std::vector<EdgeWorker*> workers_;
   std::vector<net::LiveStats> stats_;
+  std::vector<std::map<std::string, size_t>> viewers_;
   std::map<std::pair<int, uint64_t>, std::unique_ptr<Tap>> taps_;
   std::map<uint64_t, Bridged> publishers_;                  // main hub publisher id -> worker's
   std::map<std::pair<int, uint64_t>, uint64_t> publisher_of_;  // (worker, local id) -> main id

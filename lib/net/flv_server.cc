@@ -169,7 +169,9 @@ class FlvViewer : public live::Consumer {
 
 FlvServer::FlvServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, LiveServerOptions options,
                      LiveStats* stats)
-    : loop_(loop), hub_(hub), policy_(policy), options_(options), stats_(stats) {}
+    : loop_(loop), hub_(hub), policy_(policy), options_(options), stats_(stats) {
+  if (!options_.budget) options_.budget = std::make_shared<ConnectionBudget>(options_.max_connections);
+}
 
 FlvServer::~FlvServer() { CloseAll(); }
 
@@ -183,6 +185,7 @@ base::Status FlvServer::Listen(const config::HostPort& addr, bool reuse_port) {
 
 void FlvServer::CloseAll() {
   stats_->flv_connections -= static_cast<int64_t>(viewers_.size());
+  for (size_t i = 0; i < viewers_.size(); ++i) options_.budget->Release();
   viewers_.clear();
 }
 
@@ -248,6 +251,12 @@ void FlvServer::OnRequest(std::unique_ptr<HttpExchange> ex) {
     ex->Reply(not_found ? 404 : 403, "text/plain", key.reason + ": " + key.status.message() + "\n", kCors);
     return;
   }
+  if (!options_.budget->TryAcquire()) {
+    stats_->Reject("max_connections");
+    LOG(WARN) << "flv " << name << ": refused, max_connections " << options_.budget->max() << " reached";
+    ex->Reply(503, "text/plain", "max_connections reached\n", {{"Retry-After", "5"}, {"Connection", "close"}});
+    return;
+  }
   auto viewer = std::make_unique<FlvViewer>(this, std::move(ex), name);
   FlvViewer* raw = viewer.get();
   raw->set_vhost(vhost);
@@ -261,6 +270,7 @@ void FlvServer::Remove(FlvViewer* v) {
     auto it = viewers_.find(v);
     if (it == viewers_.end()) return;
     --stats_->flv_connections;
+    options_.budget->Release();
     viewers_.erase(it);
   });
 }

@@ -35,7 +35,11 @@ std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live:
   return o.str();
 }
 
-std::string StreamsJson(const live::StreamHub& hub) {
+namespace {
+size_t ViewersOf(const live::Stream& s, const ViewerCount& viewers) { return viewers ? viewers(s) : s.viewer_count(); }
+}  // namespace
+
+std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers) {
   std::ostringstream o;
   o << "{\"streams\": [";
   bool first = true;
@@ -44,7 +48,7 @@ std::string StreamsJson(const live::StreamHub& hub) {
     first = false;
     o << "{\"vhost\": \"" << JsonEscape(s.key().vhost) << "\", \"app\": \"" << JsonEscape(s.key().app)
       << "\", \"stream\": \"" << JsonEscape(s.key().name) << "\", \"publishing\": " << (s.has_publisher() ? "true" : "false")
-      << ", \"viewers\": " << s.viewer_count() << ", \"bytes_in\": " << s.bytes_in();
+      << ", \"viewers\": " << ViewersOf(s, viewers) << ", \"bytes_in\": " << s.bytes_in();
     const auto& in = s.ingest();
     const int64_t now = base::MonoMs();
     o << ", \"bitrate_bps\": " << in.bits_per_second(now) << ", \"fps\": " << in.frames_per_second(now)
@@ -59,7 +63,8 @@ std::string StreamsJson(const live::StreamHub& hub) {
 
 namespace {
 
-void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, metrics::Exposition* e) {
+void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, const ViewerCount& viewers,
+                      metrics::Exposition* e) {
   struct Row {
     const live::Stream* s;
     size_t viewers;
@@ -68,7 +73,8 @@ void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, metrics::E
   const int64_t now = base::MonoMs();
   std::vector<Row> rows;
   hub.ForEach([&](const live::Stream& s) {
-    if (s.has_publisher() || s.viewer_count() > 0) rows.push_back({&s, s.viewer_count(), s.ingest().bits_per_second(now)});
+    const size_t n = ViewersOf(s, viewers);
+    if (s.has_publisher() || n > 0) rows.push_back({&s, n, s.ingest().bits_per_second(now)});
   });
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     if (a.viewers != b.viewers) return a.viewers > b.viewers;
@@ -127,7 +133,8 @@ void AddDomainBytes(const char* name, const char* help, const std::map<std::pair
 
 }  // namespace
 
-void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e, size_t max_streams) {
+void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e, size_t max_streams,
+                    const ViewerCount& viewers) {
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "rtmp"}}, double(stats.rtmp_connections));
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "flv"}}, double(stats.flv_connections));
   e->Gauge("livecdn_streams", "Streams with a live publisher", {}, double(hub.live_count()));
@@ -137,7 +144,7 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   if (stats.hls_bytes_out) sent["hls"] = stats.hls_bytes_out;  // the edge's; central's HlsServer adds its own
   AddDomainBytes("livecdn_bytes_sent_total", "Bytes sent to clients, by protocol and domain", stats.domain_bytes_out,
                  sent, e);
-  AddStreamMetrics(hub, max_streams, e);
+  AddStreamMetrics(hub, max_streams, viewers, e);
   e->Counter("livecdn_publish_accepted_total", "Publishes accepted", {}, double(stats.publish_accepted));
   e->Counter("livecdn_play_accepted_total", "Plays accepted", {}, double(stats.play_accepted));
   // The common reasons exist from the start (zero), so rates and alerts see a series at once.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "lib/base/status.h"
@@ -22,13 +23,17 @@ struct NodeInfo {
   uint64_t egress_bps = 0;
 };
 
+// A stream's viewers on this node. Default: the hub's own (Stream::viewer_count); an edge with
+// worker threads adds the viewers its workers report for the stream.
+using ViewerCount = std::function<size_t(const live::Stream&)>;
+
 std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live::StreamHub& hub);
-std::string StreamsJson(const live::StreamHub& hub);
+std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers = nullptr);
 // The series central and edge share. Per-stream series (viewers, ingest bitrate, fps, key frame
 // interval, codecs and size) cover the `max_streams` streams with the most viewers; the rest are
 // summed (viewers, bitrate) under stream="_other" so a scrape stays bounded (DESIGN.md "Metrics").
 void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e,
-                    size_t max_streams = kDefaultMaxStreamSeries);
+                    size_t max_streams = kDefaultMaxStreamSeries, const ViewerCount& viewers = nullptr);
 std::string JsonEscape(const std::string& s);
 // `metrics: {max_streams: N}` of central and edge configs (absent: kDefaultMaxStreamSeries).
 base::Status ReadMetricsConfig(const config::Node& root, size_t* max_streams);

@@ -3,9 +3,11 @@
 // counters the admin endpoints read. Single-threaded with the servers that use them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +19,26 @@
 
 namespace cdn::net {
 
+// The node's cap on client connections (max_connections): RTMP connections and HTTP-FLV viewers
+// take a slot while they last. Shared by the servers of every event loop of a node (an edge's
+// workers), so the cap holds for the node however the kernel spreads connections over the loops.
+class ConnectionBudget {
+ public:
+  explicit ConnectionBudget(int64_t max) : max_(max) {}
+  bool TryAcquire() {
+    if (used_.fetch_add(1, std::memory_order_relaxed) < max_) return true;
+    used_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  void Release() { used_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t max() const { return max_; }
+  int64_t used() const { return used_.load(std::memory_order_relaxed); }
+
+ private:
+  const int64_t max_;
+  std::atomic<int64_t> used_{0};
+};
+
 struct LiveServerOptions {
   int64_t play_wait_ms = 5000;
   size_t play_queue_bytes = 8 << 20;
@@ -27,6 +49,8 @@ struct LiveServerOptions {
   int64_t publish_idle_ms = 15000;
   uint32_t max_message_size = 8 << 20;
   int64_t max_connections = 10000;
+  // Shared with the node's other loops; null: the server makes its own of max_connections.
+  std::shared_ptr<ConnectionBudget> budget;
   // play.merge_window: after a viewer's first frame, its packets are written at most every this
   // many ms (one write per window instead of one per message: fewer syscalls per GB, at most this
   // much added delay). 0: each packet is written at once.

@@ -9,7 +9,9 @@ namespace cdn::net {
 
 RtmpServer::RtmpServer(EventLoop* loop, live::StreamHub* hub, LivePolicy* policy, LiveServerOptions options,
                        LiveStats* stats)
-    : loop_(loop), hub_(hub), policy_(policy), options_(options), stats_(stats) {}
+    : loop_(loop), hub_(hub), policy_(policy), options_(options), stats_(stats) {
+  if (!options_.budget) options_.budget = std::make_shared<ConnectionBudget>(options_.max_connections);
+}
 
 RtmpServer::~RtmpServer() { CloseAll(); }
 
@@ -23,8 +25,8 @@ base::Status RtmpServer::Listen(const config::HostPort& addr, bool reuse_port) {
 
 void RtmpServer::OnAccept(int fd, const sockaddr* addr) {
   std::string peer = SockaddrToString(addr);
-  if (static_cast<int64_t>(conns_.size()) >= options_.max_connections) {
-    LOG(WARN) << "rtmp " << peer << ": refused, max_connections " << options_.max_connections << " reached";
+  if (!options_.budget->TryAcquire()) {
+    LOG(WARN) << "rtmp " << peer << ": refused, max_connections " << options_.budget->max() << " reached";
     stats_->Reject("max_connections");
     ::close(fd);
     return;
@@ -43,6 +45,7 @@ void RtmpServer::Remove(RtmpConnection* c) {
     auto it = conns_.find(c);
     if (it == conns_.end()) return;
     --stats_->rtmp_connections;
+    options_.budget->Release();
     conns_.erase(it);
   });
 }
@@ -59,6 +62,7 @@ void RtmpServer::KickPublisher(uint64_t publisher_id) {
 void RtmpServer::CloseAll() {
   for (auto& [raw, c] : conns_) c->Close("server shutting down", false);
   stats_->rtmp_connections -= static_cast<int64_t>(conns_.size());
+  for (size_t i = 0; i < conns_.size(); ++i) options_.budget->Release();
   conns_.clear();
 }
 
