@@ -196,6 +196,14 @@ void Central::Shutdown() {
   admin_.reset();
 }
 
+void Central::DrainWebhooks(std::function<void()> done) {
+  if (!webhooks_) {
+    done();
+    return;
+  }
+  webhooks_->Drain(std::move(done));
+}
+
 std::string Central::Metrics() const {
   metrics::Exposition e;
   net::AddLiveMetrics(stats_, hub_, &e, config_.metrics_max_streams);

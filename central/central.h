@@ -51,6 +51,8 @@ class Central {
   // Begins a drain: /healthz says draining (503); existing clients go on.
   void Drain() { draining_ = true; }
   void Shutdown();
+  // After Shutdown: `done` runs once queued webhooks are delivered or hooks.drain has passed.
+  void DrainWebhooks(std::function<void()> done);
 
   uint16_t rtmp_port() const { return rtmp_->port(); }
   uint16_t http_port() const { return flv_->port(); }

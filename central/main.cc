@@ -30,10 +30,17 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "cannot start: " << st.message();
     return 1;
   }
+  bool stopping = false;
   auto stop = [&] {
+    if (stopping) {  // a second signal: no more waiting for webhooks
+      loop.Stop();
+      return;
+    }
+    stopping = true;
     LOG(INFO) << "signal received, stopping";
     central.Shutdown();
-    loop.Stop();
+    // The last unpublish/play_stop events (billing) still go out, within hooks.drain.
+    central.DrainWebhooks([&loop] { loop.Stop(); });
   };
   loop.OnSignal(SIGTERM, stop);
   loop.OnSignal(SIGINT, stop);

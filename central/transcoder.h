@@ -5,10 +5,10 @@
 // stream that edges pull, HLS packages and `<stream>_abr.m3u8` lists.
 // Supervision: ffmpeg's stderr is logged under the rendition's name; a crash restarts it with
 // backoff (1 s doubling to 30 s, reset after a minute of running); the source's publisher
-// leaving stops it at once (stdin closed, SIGKILL after 1 s) and its return starts it again; the
-// source ending removes it. `transcode.max` caps live ffmpeg processes across streams (excess
-// templates are skipped, logged and counted). Children get PR_SET_PDEATHSIG and a closed pipe
-// when central dies, so none outlives it. Loop thread only.
+// leaving stops it at once (stdin closed, SIGKILL after a 700 ms grace, checked on the 250 ms
+// tick) and its return starts it again; the source ending removes it. `transcode.max` caps live
+// ffmpeg processes across streams (excess templates are skipped, logged and counted). Children get
+// PR_SET_PDEATHSIG and a closed pipe when central dies, so none outlives it. Loop thread only.
 #pragma once
 
 #include <cstdint>

@@ -16,7 +16,7 @@ base::Status ReadWebhookConfig(const config::Node& root, WebhookConfig* out) {
   if (h.is_null()) return base::Status::Ok();
   if (!h.is_map()) return h.Error("expected a map {urls: [...], secret: ...}");
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
-      h, {"urls", "secret", "timeout", "retries", "backoff", "queue", "concurrency", "events"}));
+      h, {"urls", "secret", "timeout", "retries", "backoff", "queue", "concurrency", "drain", "events"}));
   CDN_RETURN_IF_ERROR(config::ReadStringList(h, "urls", &out->urls));
   for (size_t i = 0; i < out->urls.size(); ++i) {
     auto u = http::ParseUrl(out->urls[i]);
@@ -30,6 +30,7 @@ base::Status ReadWebhookConfig(const config::Node& root, WebhookConfig* out) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(h, "backoff", &out->backoff_ms));
   CDN_RETURN_IF_ERROR(config::ReadInt(h, "queue", &out->queue, 1, 1'000'000));
   CDN_RETURN_IF_ERROR(config::ReadInt(h, "concurrency", &out->concurrency, 1, 256));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(h, "drain", &out->drain_ms));
   CDN_RETURN_IF_ERROR(config::ReadStringList(h, "events", &out->events));
   for (const auto& e : out->events) {
     if (e != "publish" && e != "unpublish" && e != "play_stop" && e != "record_done")
@@ -51,6 +52,19 @@ Webhooks::Webhooks(EventLoop* loop, WebhookConfig config, std::string node_id)
         }
         Pump();
         ArmTimer();
+      }),
+      drain_timer_(loop, [this] {
+        if (!drained_) return;
+        size_t left = in_flight_events_.size();
+        for (const auto& d : ready_) Count(d.event, "abandoned");
+        for (const auto& [due, d] : waiting_) Count(d.event, "abandoned");
+        for (const auto& [n, event] : in_flight_events_) Count(event, "abandoned");
+        left += queued();
+        LOG(WARN) << "webhooks: " << left << " deliveries abandoned at shutdown (hooks.drain " << config_.drain_ms
+                  << " ms)";
+        auto done = std::move(drained_);
+        drained_ = nullptr;
+        done();
       }) {}
 
 Webhooks::~Webhooks() = default;
@@ -94,9 +108,12 @@ void Webhooks::Send(Delivery d) {
   if (!config_.secret.empty())
     h.emplace_back("X-LiveCDN-Signature", "sha256=" + base::HexEncode(base::HmacSha256(config_.secret, ts + "." + d.body)));
   const std::string url = d.url, body = d.body;
+  const uint64_t n = ++next_request_;
+  in_flight_events_[n] = d.event;
   auto shared = std::make_shared<Delivery>(std::move(d));
-  client_.Request("POST", url, h, body, config_.timeout_ms, [this, shared](const HttpResponse& r) {
+  client_.Request("POST", url, h, body, config_.timeout_ms, [this, shared, n](const HttpResponse& r) {
     --in_flight_;
+    in_flight_events_.erase(n);
     Done(std::move(*shared), r);
   });
 }
@@ -118,6 +135,26 @@ void Webhooks::Done(Delivery d, const HttpResponse& r) {
     }
   }
   Pump();
+  CheckDrained();
+}
+
+void Webhooks::Drain(std::function<void()> done) {
+  if (drained_) return;
+  drained_ = std::move(done);
+  if (queued() + in_flight_ > 0) {
+    LOG(INFO) << "webhooks: delivering " << queued() + in_flight_ << " queued event(s) before exit (at most "
+              << config_.drain_ms << " ms)";
+  }
+  drain_timer_.Start(config_.drain_ms);
+  CheckDrained();
+}
+
+void Webhooks::CheckDrained() {
+  if (!drained_ || queued() > 0 || in_flight_ > 0) return;
+  drain_timer_.Cancel();
+  auto done = std::move(drained_);
+  drained_ = nullptr;
+  done();
 }
 
 void Webhooks::ArmTimer() {
@@ -127,7 +164,7 @@ void Webhooks::ArmTimer() {
 }
 
 void Webhooks::AddMetrics(metrics::Exposition* e) const {
-  static const char* kHelp = "Webhook deliveries, by event and result (ok, error per failed attempt, gave_up, dropped)";
+  static const char* kHelp = "Webhook deliveries, by event and result (ok, error per failed attempt, gave_up, dropped, abandoned at shutdown)";
   if (results_.empty()) e->Counter("livecdn_webhook_requests_total", kHelp, {{"event", "publish"}, {"result", "ok"}}, 0);
   for (const auto& [k, n] : results_)
     e->Counter("livecdn_webhook_requests_total", kHelp, {{"event", k.first}, {"result", k.second}}, double(n));

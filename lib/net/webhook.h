@@ -2,7 +2,8 @@
 // to the operator's receivers. Emit() only queues: delivery runs on the loop through HttpClient,
 // never blocking media; each attempt is signed (HMAC-SHA256 over "<timestamp>.<body>"), retried
 // with exponential backoff a bounded number of times, and a full queue drops (and counts) new
-// events. Loop thread only; destroying it abandons what is queued or in flight.
+// events. Loop thread only. At shutdown Drain() delivers what is queued (the last unpublish and
+// play_stop events) within `hooks.drain`; destroying it abandons what is queued or in flight.
 //
 // Headers: Content-Type: application/json, X-LiveCDN-Event: <event>, X-LiveCDN-Timestamp: <unix s>,
 // X-LiveCDN-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")> (no signature
@@ -34,11 +35,12 @@ struct WebhookConfig {
   int64_t backoff_ms = 500;      // before the first retry; doubled for each next one
   int64_t queue = 1000;          // deliveries waiting at most; beyond, new ones are dropped
   int64_t concurrency = 4;       // requests in flight at most
+  int64_t drain_ms = 3000;       // at shutdown: how long queued deliveries may still take
   std::vector<std::string> events;  // only these events; empty: all
 };
 
 // `hooks:` of a service config: {urls: [...], secret: s, timeout: 2s, retries: 3, backoff: 500ms,
-// queue: 1000, concurrency: 4, events: [publish, ...]}. Absent: no webhooks.
+// queue: 1000, concurrency: 4, drain: 3s, events: [publish, ...]}. Absent: no webhooks.
 base::Status ReadWebhookConfig(const config::Node& root, WebhookConfig* out);
 
 class Webhooks {
@@ -54,6 +56,9 @@ class Webhooks {
   void Emit(const std::string& event, const Fields& fields);
   void AddMetrics(metrics::Exposition* e) const;
   size_t queued() const { return ready_.size() + waiting_.size(); }
+  // Shutdown: `done` runs once nothing is queued or in flight, or after `drain_ms` (what is left
+  // is abandoned: logged and counted as result="abandoned"). Retries still back off meanwhile.
+  void Drain(std::function<void()> done);
 
  private:
   struct Delivery {
@@ -65,6 +70,7 @@ class Webhooks {
   void Done(Delivery d, const HttpResponse& r);
   void ArmTimer();
   void Count(const std::string& event, const char* result) { ++results_[{event, result}]; }
+  void CheckDrained();
 
   EventLoop* loop_;
   WebhookConfig config_;
@@ -73,6 +79,10 @@ class Webhooks {
   std::deque<Delivery> ready_;
   std::multimap<int64_t, Delivery> waiting_;  // retries by due time (monotonic ms)
   Timer retry_timer_;
+  Timer drain_timer_;
+  std::function<void()> drained_;  // set while draining
+  std::map<uint64_t, std::string> in_flight_events_;  // request number -> event, for the abandoned count
+  uint64_t next_request_ = 0;
   int64_t in_flight_ = 0;
   uint64_t next_id_ = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> results_;  // (event, result) -> count

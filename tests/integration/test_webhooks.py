@@ -1,9 +1,11 @@
-"""Issue 8 "Events", done-when 4: central POSTs signed JSON webhooks on publish, unpublish and
-play_stop (with bytes and duration, for billing). A receiver in this test checks every
+"""Issue 8 "Events", done-when 4: central POSTs signed JSON webhooks on publish, unpublish,
+play_stop (with bytes and duration, for billing) and record_done. A receiver in this test checks every
 signature (HMAC-SHA256 over "<timestamp>.<body>"), sees a failed delivery retried, and central
 counts results in livecdn_webhook_requests_total. Dead receivers (a port that refuses, one that
 accepts and never answers) slow nothing: time to first frame and publish stay as fast as with a
-healthy receiver, and the failures are counted, then given up or dropped (bounded queue)."""
+healthy receiver, and the failures are counted, then given up or dropped (bounded queue). At
+SIGTERM the last events (unpublish and play_stop of the sessions still live) are delivered before
+central exits, within hooks.drain; a dead receiver holds the exit no longer than that."""
 import hashlib
 import hmac
 import json
@@ -17,6 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from livecdn import Central, HttpFlvViewer, check, free_port, metric_sum, metrics_of, publish, stop, wait_until
 
 SECRET = "whsec-test-1"
+RECORDED = """
+domains:
+  - {name: push.test, type: push, record: true}
+  - {name: pull.test, type: pull, source: push.test}
+"""
 
 
 class Receiver:
@@ -120,7 +127,7 @@ def wait_live(c, stream, timeout=15):
 
 def test_events_signed_and_retried():
     rec = Receiver(fail_first={"publish": 1})  # the first publish delivery fails: it must be retried
-    c = Central(extra_yaml=hooks_yaml([f"http://127.0.0.1:{rec.port}/hook"]))
+    c = Central(extra_yaml=hooks_yaml([f"http://127.0.0.1:{rec.port}/hook"]), domains_yaml=RECORDED)
     try:
         pub = publish(c.rtmp("hooked"), seconds=6, size="160x120", rate=15, gop=15)
         wait_live(c, "hooked")
@@ -150,6 +157,12 @@ def test_events_signed_and_retried():
         ev, headers, body, valid, _ = rec.of("unpublish")[0]
         check(valid and ev["stream"] == "hooked" and ev["bytes_received"] > 10000 and ev["duration_ms"] > 3000,
               f"unpublish signed, with bytes_received {ev['bytes_received']} and duration {ev['duration_ms']} ms")
+        wait_until(lambda: rec.of("record_done"), timeout=10, what="record_done webhook")
+        ev, headers, body, valid, _ = rec.of("record_done")[0]
+        check(valid and ev["stream"] == "hooked" and ev["format"] == "flv" and ev["bytes"] > 10000
+              and 4000 <= ev["duration_ms"] <= 7500 and ev["path"].endswith(".flv"),
+              f"record_done signed, with the file's path, format, bytes {ev['bytes']} and duration "
+              f"{ev['duration_ms']} ms (6 s published)")
         ids = [e[0]["id"] for e in rec.events]
         check(len(ids) == len(set(ids)), f"event ids are unique ({len(ids)} events)")
         m = metrics_of(c.admin_port)
@@ -205,9 +218,49 @@ def test_dead_receivers_slow_nothing():
         hang.close()
 
 
+def test_shutdown_delivers_last_events():
+    rec = Receiver()
+    hang = Hanger()
+    c = Central(extra_yaml=hooks_yaml([f"http://127.0.0.1:{rec.port}/hook"], ", drain: 3s"))
+    stuck = Central(extra_yaml=hooks_yaml([f"http://127.0.0.1:{hang.port}/"], ", drain: 1s"))
+    pubs = []
+    viewer = None
+    try:
+        for x in (c, stuck):
+            pubs.append(publish(x.rtmp("last"), seconds=30, size="160x120", rate=15, gop=15))
+            wait_live(x, "last")
+        viewer = HttpFlvViewer(c.http_port, "/live/last.flv?vhost=pull.test")
+        viewer.pump(1.5)
+        check(viewer.flv.video_frames(), "a viewer plays before the shutdown")
+        # SIGTERM while the publisher and the viewer are still live: their unpublish and play_stop
+        # are emitted by the shutdown itself and must reach the receiver before the exit.
+        t0 = time.time()
+        rc = stop(c.proc, timeout=10)
+        took = time.time() - t0
+        check(rc == 0 and took < 3.5, f"central exits cleanly {took:.2f}s after SIGTERM (rc {rc})")
+        events = {e[0]["event"] for e in rec.events if e[3]}
+        check({"unpublish", "play_stop"} <= events, f"the last unpublish and play_stop arrived, signed, before the "
+              f"exit ({sorted(events)})")
+        t0 = time.time()
+        rc = stop(stuck.proc, timeout=10)
+        took = time.time() - t0
+        check(rc == 0 and 0.8 <= took < 2.5, f"with a receiver that never answers, central still exits after "
+              f"hooks.drain (1 s): {took:.2f}s, rc {rc}")
+        check("abandoned at shutdown" in stuck.logs(), "what could not be delivered is logged as abandoned")
+    finally:
+        if viewer:
+            viewer.close()
+        for p in pubs:
+            stop(p)
+        c.close()
+        stuck.close()
+        rec.close()
+        hang.close()
+
+
 def main():
     failed = 0
-    for t in (test_events_signed_and_retried, test_dead_receivers_slow_nothing):
+    for t in (test_events_signed_and_retried, test_dead_receivers_slow_nothing, test_shutdown_delivers_last_events):
         try:
             t()
             print("PASS", t.__name__, flush=True)
