@@ -1,6 +1,7 @@
 #include "cache-edge/edge.h"
 
 #include <filesystem>
+#include <tuple>
 
 #include "lib/auth/domain_json.h"
 #include "lib/base/clock.h"
@@ -242,6 +243,13 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
       }
       e.Gauge("livecdn_worker_bridges", "Streams mirrored from the main loop to workers", {},
               double(worker_host_->bridges()));
+    }
+    for (const auto& [tier, bytes, objects, cap] :
+         {std::tuple{"memory", cache_->memory_bytes(), cache_->memory_objects(), config_.cache_memory},
+          std::tuple{"disk", cache_->disk_bytes(), cache_->disk_objects(), config_.cache_disk}}) {
+      e.Gauge("livecdn_cache_bytes", "HLS cache: bytes stored, by tier", {{"tier", tier}}, double(bytes));
+      e.Gauge("livecdn_cache_objects", "HLS cache: objects stored, by tier", {{"tier", tier}}, double(objects));
+      e.Gauge("livecdn_cache_capacity_bytes", "HLS cache: configured size, by tier", {{"tier", tier}}, double(cap));
     }
     e.Gauge("livecdn_upstream_pulls", "Streams pulled from central", {}, double(upstreams_->pulls()));
     e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));

@@ -142,10 +142,12 @@ void AddStats(net::LiveStats* into, const net::LiveStats& from) {
   AddMap(&into->closes, from.closes);
   AddMap(&into->upstream, from.upstream);
   AddMap(&into->cache, from.cache);
+  AddMap(&into->cache_bytes, from.cache_bytes);
   into->publish_accepted += from.publish_accepted;
   into->play_accepted += from.play_accepted;
   into->slow_viewer_skips += from.slow_viewer_skips;
   into->slow_viewer_kicks += from.slow_viewer_kicks;
+  into->slow_viewer_dropped += from.slow_viewer_dropped;
   for (const auto& [proto, h] : from.first_frame_ms) AddMap(&into->first_frame_ms[proto], h);
   AddMap(&into->first_frame_sum_s, from.first_frame_sum_s);
   AddMap(&into->first_frame_count, from.first_frame_count);

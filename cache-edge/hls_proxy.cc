@@ -83,6 +83,7 @@ void HlsProxy::Start(Waiter w, HlsRequest req) {
   ObjectPtr obj = cache_->Get(req.cache_key, now, &tier);
   if (obj && obj->Fresh(now)) {
     ++stats_->cache[{tier, "hit"}];
+    stats_->cache_bytes[tier] += obj->body->size();
     Deliver(w, HlsResult{obj, tier, 200}, req.playlist);
     return;
   }
@@ -148,6 +149,7 @@ void HlsProxy::OnFetched(const std::string& key, const net::HttpResponse& r) {
     obj->max_age_ms = MaxAgeMs(cc, done.req.playlist ? 1000 : 60000);
     if (done.req.playlist) last_good_playlist_[key] = obj;
     cache_->Put(key, obj);
+    stats_->cache_bytes["upstream"] += obj->body->size() * done.waiters.size();
     for (auto& w : done.waiters) Deliver(w, HlsResult{obj, "upstream", 200}, done.req.playlist);
     return;
   }
@@ -157,6 +159,7 @@ void HlsProxy::OnFetched(const std::string& key, const net::HttpResponse& r) {
     auto lg = last_good_playlist_.find(key);
     if (lg != last_good_playlist_.end() && now - lg->second->fetched_ms < stale_ms_) {
       ++stats_->cache[{"stale", "hit"}];
+      stats_->cache_bytes["stale"] += lg->second->body->size() * done.waiters.size();
       for (auto& w : done.waiters) Deliver(w, HlsResult{lg->second, "stale", 200}, true);
       return;
     }

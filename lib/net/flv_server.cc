@@ -63,10 +63,11 @@ class FlvViewer : public live::Consumer {
 
   void OnPacket(const live::PacketPtr& p) override {
     if (!streaming_ || done_) return;
-    const uint64_t skips = queue_.skips();
+    const uint64_t skips = queue_.skips(), dropped = queue_.dropped_packets();
     queue_.Push(p);
     if (queue_.skips() != skips) {
       ++server_->stats_->slow_viewer_skips;
+      server_->stats_->slow_viewer_dropped += queue_.dropped_packets() - dropped;
       if (static_cast<int64_t>(queue_.skips()) >= server_->options_.play_max_skips) {
         ++server_->stats_->slow_viewer_kicks;
         Finish("viewer too slow", true);

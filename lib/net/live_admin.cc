@@ -160,6 +160,13 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   for (const auto& [key, n] : stats.cache)
     e->Counter("livecdn_cache_requests_total", "HLS cache lookups, by tier and result", {{"tier", key.first}, {"result", key.second}},
                double(n));
+  for (const auto& [tier, n] : stats.cache_bytes)
+    e->Counter("livecdn_cache_served_bytes_total",
+               "HLS object bytes served, by where they came from (memory, disk, stale, upstream)", {{"tier", tier}},
+               double(n));
+  e->Counter("livecdn_slow_viewer_dropped_frames_total",
+             "Media frames (audio and video messages) dropped from slow viewers' queues", {},
+             double(stats.slow_viewer_dropped));
   e->Counter("livecdn_slow_viewer_skips_total", "Times a viewer fell behind and skipped to the next key frame", {},
              double(stats.slow_viewer_skips));
   e->Counter("livecdn_slow_viewer_kicks_total", "Viewers disconnected for staying behind", {},

@@ -140,8 +140,10 @@ struct LiveStats {
   std::map<std::string, uint64_t> closes;      // close reason class -> count
   std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count
   std::map<std::pair<std::string, std::string>, uint64_t> cache;     // (tier, result) -> count
+  std::map<std::string, uint64_t> cache_bytes;  // tier (memory, disk, stale, upstream) -> object bytes served
   uint64_t publish_accepted = 0, play_accepted = 0;
   uint64_t slow_viewer_skips = 0, slow_viewer_kicks = 0;
+  uint64_t slow_viewer_dropped = 0;  // media frames slow viewers' queues dropped
   // first-frame latency histogram buckets (ms upper bounds) per protocol
   std::map<std::string, std::map<int, uint64_t>> first_frame_ms;
   std::map<std::string, double> first_frame_sum_s;

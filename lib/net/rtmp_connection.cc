@@ -209,10 +209,11 @@ void RtmpConnection::OnStreamStart() {
 
 void RtmpConnection::OnPacket(const live::PacketPtr& packet) {
   if (!playing_ || closed_) return;
-  const uint64_t skips = queue_.skips();
+  const uint64_t skips = queue_.skips(), dropped = queue_.dropped_packets();
   queue_.Push(packet);
   if (queue_.skips() != skips) {
     ++server_->stats_->slow_viewer_skips;
+    server_->stats_->slow_viewer_dropped += queue_.dropped_packets() - dropped;
     if (static_cast<int64_t>(queue_.skips()) >= server_->options_.play_max_skips) {
       ++server_->stats_->slow_viewer_kicks;
       Close("viewer too slow: fell behind " + std::to_string(queue_.skips()) + " times", false);

@@ -6,7 +6,8 @@ import socket
 import struct
 import time
 
-from livecdn import (Central, HttpFlvViewer, amf_num, amf_obj, amf_str, check, chunk, http_flv_socket, publish,
+from livecdn import (Central, HttpFlvViewer, amf_num, amf_obj, amf_str, check, chunk, http_flv_socket, metric_sum,
+                     publish,
                      rtmp_connect_cmd, rtmp_handshake, stop, wait_closed, wait_until)
 
 
@@ -43,7 +44,7 @@ def rtmp_hs(c):
 
 
 def main():
-    c = Central(rtmp_extra="max_message_size: 1MiB, handshake_timeout: 3s", extra_yaml="play: {queue: 1MiB, max_skips: 3, stall_timeout: 4s}")
+    c = Central(rtmp_extra="max_message_size: 1MiB, handshake_timeout: 3s", extra_yaml="play: {queue: 1MiB, max_skips: 3, stall_timeout: 8s}")
     pub = None
     try:
         pub = publish(c.rtmp("room"), seconds=90, size="640x360", extra=("-b:v", "2000k"))
@@ -96,6 +97,11 @@ def main():
         print(f"measure: RSS {rss0 / 1024:.1f} MiB -> peak {peak / 1024:.1f} MiB with 10 stalled viewers (queue bound 1 MiB each)", flush=True)
         check(growth < 40, f"10 never-reading viewers grow memory by {growth:.1f} MiB only")
         check(c.logs().count("too slow") >= 10, f"stalled viewers are cut off ({c.logs().count('too slow')} of 10)")
+        m = c.metrics()
+        dropped = metric_sum(m, "livecdn_slow_viewer_dropped_frames_total")
+        skips = metric_sum(m, "livecdn_slow_viewer_skips_total")
+        check(dropped > skips > 0, f"metrics count the slow viewers' skips ({skips:.0f}) and the frames their queues "
+              f"dropped ({dropped:.0f})")
         n0 = len(viewer.flv.video_frames())
         viewer.pump(1)
         check(len(viewer.flv.video_frames()) > n0 and not viewer.closed, "the reading viewer is untouched by stalled ones")

@@ -105,6 +105,14 @@ def main():
         check(seg_at_central <= new_segments, f"central got at most one request per segment ({seg_at_central:.0f} for {new_segments})")
         check(pl_at_central <= WINDOW / 1.0 + 3, f"about one playlist request per refresh interval ({pl_at_central:.0f} in {WINDOW:.0f}s, max-age 1s)")
         check(hit_ratio >= 0.99, f"hit ratio >= 99% ({hit_ratio * 100:.2f}%)")
+        served_mem = metric_sum(m1_e, "livecdn_cache_served_bytes_total", tier="memory")
+        stored = {t: metric_sum(m1_e, "livecdn_cache_bytes", tier=t) for t in ("memory", "disk")}
+        print(f"measure: edge cache served {served_mem / 1e6:.1f} MB from memory, "
+              f"{metric_sum(m1_e, 'livecdn_cache_served_bytes_total', tier='upstream') / 1e6:.2f} MB fetched; stored "
+              f"{stored['memory'] / 1e6:.2f} MB in memory, {stored['disk'] / 1e6:.2f} MB on disk", flush=True)
+        check(served_mem > 100 * 100_000, f"cache bytes by tier: served from memory {served_mem / 1e6:.1f} MB")
+        check(stored["memory"] > 0 and stored["disk"] > 0 and stored["disk"] <= metric_sum(
+            m1_e, "livecdn_cache_capacity_bytes", tier="disk"), f"cache bytes stored by tier {stored}")
 
         # 4) kill -9 the edge, stop central, restart the edge: segments come from the disk tier.
         cached = [base + u for u in sorted(seen)][:5]
@@ -121,6 +129,8 @@ def main():
         check(ok == len(cached), f"after kill -9 and with central down, {ok}/{len(cached)} cached segments served from the disk tier")
         m = e.metrics()
         check(metric_sum(m, "livecdn_cache_requests_total", tier="disk", result="hit") >= len(cached), "metrics count the disk hits")
+        check(metric_sum(m, "livecdn_cache_served_bytes_total", tier="disk") > len(cached) * 10_000,
+              "and the bytes served from the disk tier")
         st, _, _ = fetch(e.hls("room"))
         check(st in (502, 504, 404), f"the live playlist itself is unavailable with central down ({st}), not a crash")
         check(e.alive(), "edge alive")
