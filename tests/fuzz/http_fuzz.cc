@@ -1,17 +1,25 @@
 // libFuzzer target: arbitrary text -> the URL pieces every protocol parses from the network
 // (lib/http/query.h: query strings, percent-decoding, URL splitting; lib/http/range.h: Range
-// headers) and the RTMP names built on them (lib/rtmp/stream_name.h: tcUrl, app, stream name).
+// headers), the RTMP names built on them (lib/rtmp/stream_name.h: tcUrl, app, stream name) and
+// the HTTP-FLV/HLS request path split (FlvServer::SplitStreamPath, then DomainPolicy::AdmitPlay,
+// which splits the same path again and decides what is served).
 // The last 8 bytes are an object size for ParseRange (FuzzedDataProvider). Properties:
 // PercentDecode undoes PercentEncode; a parsed URL has a host, a path from '/', a valid port; a
-// satisfiable range lies inside the object.
+// satisfiable range lies inside the object; a split path starts with '/', ends in the suffix,
+// gives a non-empty app and stream, and is the inverse of joining them percent-encoded; the
+// policy agrees with the split (same app/stream, refuses what does not split) and admits only
+// names with no '/' in the stream, no "..", no backslash, no control characters, valid UTF-8.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "lib/base/utf8.h"
 #include "lib/http/query.h"
 #include "lib/http/range.h"
+#include "lib/net/domain_policy.h"
+#include "lib/net/flv_server.h"
 #include "lib/rtmp/stream_name.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -67,6 +75,69 @@ void RtmpNames(const std::string& s) {
   FUZZ_CHECK(req.name.size() <= s.size() && req.name.find('?') == std::string::npos);
 }
 
+// What a served name may hold (DomainPolicy::CheckNames): checked on every admitted play.
+void CheckServedName(const std::string& s, bool is_stream) {
+  FUZZ_CHECK(!s.empty() && s.size() <= 256);
+  FUZZ_CHECK(s != "." && s.find("..") == std::string::npos);
+  FUZZ_CHECK(cdn::base::IsValidUtf8(s));
+  for (unsigned char c : s) {
+    FUZZ_CHECK(c >= 0x20 && c != 0x7f && c != '\\');
+    FUZZ_CHECK(!is_stream || c != '/');
+  }
+}
+
+// An open domain table: every vhost is its own push domain, no signatures, so AdmitPlay only
+// splits the path and checks the names.
+cdn::net::DomainPolicy& Policy() {
+  static cdn::net::DomainPolicy policy{cdn::auth::DomainTable{}};
+  return policy;
+}
+
+void StreamPath(const std::string& path, std::string_view suffix, cdn::net::PlayProtocol protocol) {
+  using cdn::net::FlvServer;
+  std::string app = "unset", stream = "unset";
+  const bool split = FlvServer::SplitStreamPath(path, suffix, &app, &stream);
+  cdn::net::PlayRequest req;
+  req.protocol = protocol;
+  req.vhost = "fuzz.example.com";
+  req.path = path;
+  const cdn::net::Admission admitted = Policy().AdmitPlay(req);
+  if (!split) {
+    FUZZ_CHECK(app == "unset" && stream == "unset");  // outputs untouched on failure
+    FUZZ_CHECK(!admitted.ok());                        // nothing is served from a path that does not split
+    return;
+  }
+  FUZZ_CHECK(path.size() > suffix.size() + 3 && path.front() == '/');
+  FUZZ_CHECK(path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0);
+  FUZZ_CHECK(!app.empty() && !stream.empty());
+  FUZZ_CHECK(app.size() <= path.size() && stream.size() <= path.size());
+  // The raw stream piece (after the last '/') holds no '/'; a decoded one may ("%2F"), and the
+  // policy refuses that below.
+  // Joining the pieces percent-encoded gives a path that splits back to the same names.
+  std::string app2, stream2;
+  FUZZ_CHECK(FlvServer::SplitStreamPath("/" + cdn::http::PercentEncode(app) + "/" + cdn::http::PercentEncode(stream) +
+                                            std::string(suffix),
+                                        suffix, &app2, &stream2));
+  FUZZ_CHECK(app2 == app && stream2 == stream);
+  // The policy splits the same way and admits exactly the names CheckNames accepts.
+  const bool names_ok = cdn::net::DomainPolicy::CheckNames(app, stream).ok();
+  FUZZ_CHECK(admitted.ok() == names_ok);
+  if (admitted.ok()) {
+    FUZZ_CHECK(admitted.key.app == app && admitted.key.name == stream);
+    FUZZ_CHECK(admitted.key.vhost == req.vhost);
+    CheckServedName(app, false);
+    CheckServedName(stream, true);
+  }
+}
+
+void StreamPaths(const std::string& s) {
+  using cdn::net::PlayProtocol;
+  StreamPath(s, ".flv", PlayProtocol::kFlv);
+  StreamPath(s, ".m3u8", PlayProtocol::kHls);
+  // The same text as the inside of a request path, so most inputs reach the split itself.
+  StreamPath("/" + s + ".flv", ".flv", PlayProtocol::kFlv);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -78,5 +149,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Url(s);
   Range(s, object_size);
   RtmpNames(s);
+  StreamPaths(s);
   return 0;
 }

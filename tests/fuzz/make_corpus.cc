@@ -39,9 +39,12 @@ std::string g_fixtures;
 int g_files = 0;
 size_t g_bytes = 0;
 
+// Clears a target's generated seeds; inputs a fuzz run found and kept ("regress-*") stay.
 void Target(const std::string& name) {
-  fs::remove_all(g_out / name);
   fs::create_directories(g_out / name);
+  for (const auto& e : fs::directory_iterator(g_out / name)) {
+    if (e.path().filename().string().rfind("regress-", 0) != 0) fs::remove_all(e.path());
+  }
 }
 
 void Seed(const std::string& target, const std::string& name, const std::string& bytes) {
@@ -339,6 +342,12 @@ void Http() {
       "bytes=100-",
       "room?vhost=PUSH.example.com&domain=x",
       "%zz%4%41%e4%b8%ad",
+      // HTTP-FLV / HLS request paths (FlvServer::SplitStreamPath, DomainPolicy::AdmitPlay).
+      "/live/room.flv",
+      "/live/sub/room%20a.flv",
+      "/live/..%2f..%2fetc%2fpasswd.flv",
+      "/live/room%0aforged.m3u8",
+      "/%2e%2e/room.flv",
   };
   int i = 0;
   for (const char* s : texts) Seed(t, "text-" + std::to_string(i++), std::string(s) + size);

@@ -9,6 +9,8 @@
 - 5,000 idle connections to the HTTP-FLV port cost less than the same cap (HTTP has no
   max_connections: libevent 2.1's evhttp offers no cap; its 30 s timeout reaps them).
 - The handshake timeout is 8 s here so that both measures fit before the reap.
+- The edge's peak RSS (VmHWM) with all 10,000 idle connections open at once is printed, and
+  over the pre-connection baseline it stays under the same per-connection cap.
 - Meanwhile an HTTP-FLV viewer on the same edge keeps getting ~25 fps, and a fresh RTMP client
   completes its handshake once the idle ones are gone.
 """
@@ -25,12 +27,21 @@ PER_CONN_CAP_KIB = 8    # measured ~3.2 KiB (see the "measure:" line)
 HANDSHAKE_TIMEOUT_S = 8
 
 
-def rss_kb(pid):
+def status_kb(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_kb(pid):
+    return status_kb(pid, "VmRSS")
+
+
+def peak_rss_kb(pid):
+    """The process's peak RSS so far (VmHWM, the high-water mark)."""
+    return status_kb(pid, "VmHWM")
 
 
 class ViewerThread:
@@ -89,7 +100,8 @@ def main():
     check(soft >= 2 * IDLE + EXTRA + 200, f"the test's own open file limit ({soft}) allows {2 * IDLE + EXTRA} sockets")
 
     c = Central()
-    e = Edge([c], extra_yaml=f"max_connections: {IDLE}\nworkers: 1\n")
+    # The HTTP-FLV viewer below takes one slot of max_connections, the idle RTMP ones the rest.
+    e = Edge([c], extra_yaml=f"max_connections: {IDLE + 1}\nworkers: 1\n")
     # handshake_timeout lives under rtmp:, which Edge writes itself: rewrite it in place.
     stop(e.proc)
     with open(e.config) as f:
@@ -136,6 +148,14 @@ def main():
         print(f"measure: edge RSS {rss4 / 1024:.1f} MiB -> {rss5 / 1024:.1f} MiB with {IDLE} idle HTTP connections "
               f"= {http_per_conn:.2f} KiB per connection", flush=True)
         check(http_per_conn < PER_CONN_CAP_KIB, f"RSS per idle HTTP connection {http_per_conn:.2f} KiB < {PER_CONN_CAP_KIB} KiB")
+        # Peak RSS with everything open at once (5,000 RTMP + 5,000 HTTP idle connections, the
+        # publisher's stream and a viewer): the figure docs/RELIABILITY.md records.
+        hwm_all = peak_rss_kb(e.proc.pid)
+        print(f"measure: edge peak RSS (VmHWM) with {IDLE} RTMP + {IDLE} HTTP idle connections open: "
+              f"{hwm_all / 1024:.1f} MiB (RSS now {rss_kb(e.proc.pid) / 1024:.1f} MiB, {rss0 / 1024:.1f} MiB before "
+              f"the connections) = {(hwm_all - rss0) / (2 * IDLE):.2f} KiB per connection", flush=True)
+        check((hwm_all - rss0) / (2 * IDLE) < PER_CONN_CAP_KIB,
+              f"peak RSS over the baseline per idle connection {(hwm_all - rss0) / (2 * IDLE):.2f} KiB < {PER_CONN_CAP_KIB} KiB")
         fps_http = viewer.fps(t_http, time.time())
         check(fps_http >= 20 and not viewer.viewer.closed, f"the HTTP-FLV viewer gets {fps_http:.1f} fps beside them")
         for s in http_socks:
@@ -193,6 +213,7 @@ def main():
         rtmp_handshake(s)
         s.close()
         check(True, "a new RTMP client completes its handshake after the reap")
+        print(f"measure: edge peak RSS (VmHWM) over the whole test: {peak_rss_kb(e.proc.pid) / 1024:.1f} MiB", flush=True)
         check(e.alive() and c.alive(), "edge and central still running")
     finally:
         for s in socks:

@@ -1,11 +1,53 @@
 """Issue 4, done-when 1 and 2: ffmpeg publishes to edge A (relayed to central); ffprobe plays
 it from edge B over RTMP and HTTP-FLV with zero decode errors; 100 viewers on edge B make
 exactly one upstream connection to central for that stream. Measures time to first frame on a
-cold edge (upstream not yet pulled) and a warm one."""
+cold edge (upstream not yet pulled) and a warm one. Also: a stream that exists nowhere, asked of
+an edge, is 404 (HTTP-FLV) / NetStream.Play.StreamNotFound (RTMP) after the edge's `play.wait`,
+never a hang; the edge's /healthz while viewers play (connections by protocol, egress, streams,
+configured capacity, not draining)."""
 import selectors
+import socket
+import subprocess
 import time
 
-from livecdn import (Central, Edge, HttpFlvViewer, check, ffprobe_streams, get_json, publish, run, stop, wait_until)
+from livecdn import (Central, Edge, HttpFlvViewer, amf_num, amf_obj, amf_str, check, chunk, ffprobe_streams, get_json,
+                     publish, rtmp_handshake, run, spawn, stop, wait_until)
+
+EDGE_WAIT_S = 3  # edge B's play.wait
+EDGE_CAPACITY_BPS = 3_000_000_000  # edge B's capacity: 3Gbps
+
+
+def rtmp_play_status(port, name, vhost="pull.test", timeout=10.0):
+    """Plays `name` with a raw RTMP client (connect, createStream, play) and reads until the
+    server's answer: ("StreamNotFound" | "Play.Start" | "closed" | "timeout", seconds)."""
+    t0 = time.time()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        rtmp_handshake(sock)
+        tc_url = f"rtmp://127.0.0.1/live?vhost={vhost}"
+        sock.sendall(chunk(3, 20, amf_str("connect") + amf_num(1) + amf_obj({"app": "live", "tcUrl": tc_url}))
+                     + chunk(3, 20, amf_str("createStream") + amf_num(2) + b"\x05")
+                     + chunk(8, 20, amf_str("play") + amf_num(0) + b"\x05" + amf_str(name), sid=1))
+        sock.settimeout(0.2)
+        got = b""
+        while time.time() - t0 < timeout:
+            # The server's chunk size is raised before its status messages, so the code is whole.
+            if b"NetStream.Play.StreamNotFound" in got:
+                return "StreamNotFound", time.time() - t0
+            if b"NetStream.Play.Start" in got:
+                return "Play.Start", time.time() - t0
+            try:
+                d = sock.recv(65536)
+            except socket.timeout:
+                continue
+            except ConnectionResetError:
+                d = b""
+            if not d:
+                return "closed", time.time() - t0
+            got += d
+        return "timeout", time.time() - t0
+    finally:
+        sock.close()
 
 
 def central_viewers(c, name="room"):
@@ -20,7 +62,7 @@ def main():
     c = Central()
     # Edge A names central by hostname: resolved with c-ares on the edge's loop.
     a = Edge([c], name="edge-a", origin_host="localhost")
-    b = Edge([c], name="edge-b")
+    b = Edge([c], name="edge-b", extra_yaml=f"play: {{wait: {EDGE_WAIT_S}s}}\ncapacity: 3Gbps\n")
     pub = None
     try:
         pub = publish(a.rtmp("room"), seconds=60, size="640x360", gop=50)
@@ -98,6 +140,49 @@ def main():
         check(hb["connections"] >= 100 and hb["status"] == "ok", f"edge B /healthz counts its viewers ({hb['connections']})")
         for v in viewers:
             v.close()
+
+        # /healthz on edge B while an HTTP-FLV and an RTMP viewer play.
+        fv = HttpFlvViewer(b.http_port, "/live/room.flv").pump(1)
+        rv = spawn(["ffmpeg", "-hide_banner", "-v", "error", "-i", b.rtmp("room", vhost="pull.test"), "-t", "20",
+                    "-f", "null", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            def healthy():
+                fv.pump(0.1)
+                code, h = get_json(f"http://127.0.0.1:{b.admin_port}/healthz")
+                by = h.get("connections_by_protocol", {})
+                return code == 200 and by.get("rtmp", 0) >= 1 and by.get("flv", 0) >= 1 and h.get("egress_bps", 0) > 0
+            wait_until(healthy, 10, what="edge B /healthz sees an RTMP and an HTTP-FLV viewer and egress")
+            code, h = get_json(f"http://127.0.0.1:{b.admin_port}/healthz")
+            print(f"measure: edge B /healthz with viewers: {h}", flush=True)
+            by = h["connections_by_protocol"]
+            check(code == 200 and set(by) >= {"rtmp", "flv"} and by["rtmp"] >= 1 and by["flv"] >= 1,
+                  f"/healthz: connections by protocol ({by})")
+            check(h["connections"] == by["rtmp"] + by["flv"], "/healthz: connections = rtmp + flv")
+            check(h["egress_bps"] > 0, f"/healthz: egress bits/s > 0 ({h['egress_bps']})")
+            check(h["streams"] >= 1, f"/healthz: streams >= 1 ({h['streams']})")
+            check(h["capacity_bps"] == EDGE_CAPACITY_BPS, f"/healthz: configured capacity ({h['capacity_bps']})")
+            # Draining is the status (and a 503); not draining: "ok" and 200.
+            check(h["status"] == "ok", f"/healthz: not draining (status {h['status']!r})")
+        finally:
+            stop(rv)
+            fv.close()
+
+        # A stream that exists nowhere, asked of an edge: 404 / StreamNotFound after the edge's
+        # play.wait (the edge's pull to central finds nothing), never a hang.
+        limit = EDGE_WAIT_S + 3
+        t0 = time.time()
+        v = HttpFlvViewer(b.http_port, "/live/nowhere.flv")
+        while v.status is None and not v.closed and time.time() - t0 < limit + 2:
+            v.pump(0.05)
+        dt = time.time() - t0
+        print(f"measure: HTTP-FLV of a stream that exists nowhere, via an edge: {v.status} after {dt:.2f} s", flush=True)
+        check(v.status == 404, f"edge answers 404 for a stream that exists nowhere (got {v.status})")
+        check(dt < limit, f"404 within play.wait {EDGE_WAIT_S} s + margin ({dt:.1f}s)")
+        v.close()
+        what, dt = rtmp_play_status(b.rtmp_port, "nowhere2", timeout=limit + 2)
+        print(f"measure: RTMP play of a stream that exists nowhere, via an edge: {what} after {dt:.2f} s", flush=True)
+        check(what == "StreamNotFound", f"edge answers NetStream.Play.StreamNotFound (got {what})")
+        check(dt < limit, f"StreamNotFound within play.wait {EDGE_WAIT_S} s + margin ({dt:.1f}s)")
         check(a.alive() and b.alive() and c.alive(), "all nodes alive")
     finally:
         if pub:

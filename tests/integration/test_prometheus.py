@@ -4,7 +4,8 @@ dns-scheduler while ffmpeg publishes, curl viewers watch through the edges and d
 scheduler from the north and south source ranges. Its HTTP API must show a nonzero egress rate,
 the right viewer count per stream and edge, and DNS query counts per region. Then the Grafana
 dashboard (configs/grafana/livecdn.json) must parse, every metric it queries must be exported by
-some service, and every panel expression must evaluate without error in this Prometheus."""
+some service, and every panel expression must evaluate without error in this Prometheus. The
+repo's scrape config (configs/prometheus.yml) must pass `promtool check config`."""
 import json
 import os
 import re
@@ -20,6 +21,14 @@ from livecdn import SRC, check, free_port, spawn, stop, wait_until
 from observability import Topology, fetch
 
 DASHBOARD = os.path.join(SRC, "configs", "grafana", "livecdn.json")
+PROM_CONFIG = os.path.join(SRC, "configs", "prometheus.yml")
+
+
+def check_repo_config():
+    """configs/prometheus.yml (the one users start Prometheus with) is a valid config."""
+    r = subprocess.run(["promtool", "check", "config", PROM_CONFIG], capture_output=True, text=True, timeout=30)
+    out = (r.stdout + r.stderr).strip()
+    check(r.returncode == 0 and "SUCCESS" in out, f"promtool check config {PROM_CONFIG}: {out.splitlines()[-1].strip() if out else 'no output'}")
 
 
 class Prometheus:
@@ -158,6 +167,7 @@ def check_dashboard(prom, targets):
 
 
 def main():
+    check_repo_config()
     topo = Topology()
     prom = None
     try:
