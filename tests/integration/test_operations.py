@@ -34,7 +34,7 @@ EXAMPLES = os.path.join(SRC, "configs", "examples")
 # The local blocks, in the order the doc must have them; tools/quickstart itself is run by
 # test_quickstart.py (it binds the fixed ports), so its block is only checked to be that command.
 PLAN = ["env", "quickstart", "deploy-check", "bad-config", "domain-add", "sign", "rotate", "add-edge", "add-edge-check",
-        "drain", "drain-check", "reload", "metrics", "troubleshoot", "backup"]
+        "drain", "drain-check", "reload", "metrics", "dashboard", "troubleshoot", "backup"]
 
 
 def parse_doc():
@@ -404,6 +404,18 @@ def run_blocks(blocks):
         check(re.search(r"^livecdn_connections\{", out, re.M) and re.search(r"^livecdn_edge_up\{", out, re.M) and
               re.search(r"^livecdn_upstream_relays ", out, re.M), "metrics: the edge and scheduler series the doc names")
         check(re.search(r"^push\.example\.org +live +room +(live|waiting)", out, re.M) is not None, "metrics: cdnctl streams lists the stream")
+
+        out, _ = block("dashboard")
+        lines = out.splitlines()
+        check(lines[:1] == ["200 text/html; charset=utf-8"] and "<title>LiveCDN dashboard</title>" in out,
+              f"dashboard: central's /dashboard serves the page ({lines[:2]})")
+        edges = [f"http://{h}:{topo.ports[h][8081]} up" for h in ("127.0.1.10", "127.0.2.10")]
+        check(all(e in lines for e in edges), f"dashboard: /dashboard/api/cluster shows edges north and south up ({lines[2:4]})")
+        check("configs/grafana/livecdn.json: valid JSON" in out, "dashboard: the Grafana dashboard parses")
+        grafana = json.load(open(os.path.join(SRC, "configs", "grafana", "livecdn.json")))
+        exprs = [t.get("expr", "") for panel in grafana.get("panels", []) for t in panel.get("targets", [])]
+        check(grafana.get("title") and exprs and all("livecdn_" in e for e in exprs),
+              f"dashboard: the Grafana dashboard's panels query livecdn_* series ({len(exprs)} queries)")
 
         out, errs = block("troubleshoot", allow=("cdnctl verify",))
         lines = out.splitlines()
