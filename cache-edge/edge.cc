@@ -22,7 +22,15 @@ class EdgePolicy : public net::DomainPolicy {
     // central would feed the relay's packets back into the stream they came from.
     if (!stream->has_publisher() && !upstreams_->relaying(stream->key())) upstreams_->EnsurePull(stream->key());
   }
-  void OnPublishStarted(live::Stream* stream) override { upstreams_->EnsureRelay(stream); }
+  void OnPublishStarted(live::Stream* stream) override {
+    upstreams_->EnsureRelay(stream);
+    if (webhooks) webhooks->EmitPublish(stream->key());
+  }
+  // The main loop's sessions and the workers' (posted here by WorkerHost::SessionEnded).
+  void OnSessionEnded(const net::Session& session) override {
+    if (webhooks) webhooks->EmitSessionEnded(session);
+  }
+  net::Webhooks* webhooks = nullptr;  // the edge's, when hooks are configured
 
  private:
   Upstreams* upstreams_;
@@ -59,6 +67,8 @@ base::Status Edge::Start() {
   // Hostnames in central.* are resolved with c-ares on the loop and re-resolved on their TTL.
   resolver_ = std::make_unique<net::Resolver>(loop_);
   hosts_ = std::make_unique<net::HostCache>(loop_, resolver_.get());
+  webhooks_ = std::make_unique<net::Webhooks>(loop_, config_.hooks, config_.node_id);
+  if (webhooks_->enabled()) policy_->webhooks = webhooks_.get();
   for (const auto& o : config_.origins) hosts_->Track(o.host);
   for (const auto& o : config_.origins_http) hosts_->Track(o.host);
   auto lookup = [this](const std::string& host) { return hosts_->Lookup(host); };
@@ -221,6 +231,14 @@ void Edge::Shutdown() {
   admin_.reset();
 }
 
+void Edge::DrainWebhooks(std::function<void()> done) {
+  if (!webhooks_) {
+    done();
+    return;
+  }
+  webhooks_->Drain(std::move(done));
+}
+
 void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
   const std::string& p = ex->path();
   if (p == "/healthz") {
@@ -251,6 +269,7 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
       e.Gauge("livecdn_cache_objects", "HLS cache: objects stored, by tier", {{"tier", tier}}, double(objects));
       e.Gauge("livecdn_cache_capacity_bytes", "HLS cache: configured size, by tier", {{"tier", tier}}, double(cap));
     }
+    if (webhooks_) webhooks_->AddMetrics(&e);
     e.Gauge("livecdn_upstream_pulls", "Streams pulled from central", {}, double(upstreams_->pulls()));
     e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));
     ex->Reply(200, "text/plain; version=0.0.4", e.Render());

@@ -40,6 +40,8 @@ class Edge {
   // SIGTERM: report draining, let viewers finish, call `done` when empty or at the timeout.
   void Drain(std::function<void()> done);
   void Shutdown();
+  // After Shutdown: `done` runs once queued webhooks are delivered or hooks.drain has passed.
+  void DrainWebhooks(std::function<void()> done);
 
  private:
   void OnAdmin(std::unique_ptr<net::HttpExchange> ex);
@@ -59,6 +61,7 @@ class Edge {
   net::LiveStats stats_;
   std::unique_ptr<Upstreams> upstreams_;
   std::unique_ptr<EdgePolicy> policy_;
+  std::unique_ptr<net::Webhooks> webhooks_;
   std::unique_ptr<net::RtmpServer> rtmp_;
   std::unique_ptr<net::FlvServer> flv_;
   std::unique_ptr<net::HttpServer> admin_;

@@ -26,7 +26,8 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::CheckKnownKeys(
       root, {"node_id", "region", "rtmp", "http", "admin", "data_dir", "central", "cache", "domains", "gop_cache",
              "publish", "play", "drain_timeout", "capacity", "log_level", "max_connections", "workers",
-             "metrics"}));
+             "metrics", "hooks"}));
+  CDN_RETURN_IF_ERROR(net::ReadWebhookConfig(root, &c.hooks));
   CDN_RETURN_IF_ERROR(net::ReadMetricsConfig(root, &c.metrics_max_streams));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "node_id", &c.node_id));
   CDN_RETURN_IF_ERROR(config::ReadString(root, "region", &c.region));

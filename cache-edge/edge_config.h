@@ -11,6 +11,7 @@
 #include "lib/config/values.h"
 #include "lib/net/live_admin.h"
 #include "lib/net/live_server.h"
+#include "lib/net/webhook.h"
 
 namespace cdn::edge {
 
@@ -41,6 +42,7 @@ struct EdgeConfig {
   std::string log_level = "info";
   int64_t workers = 1;  // event-loop threads; >1: workers 1..N-1 share the RTMP and HTTP ports
   net::LiveServerOptions live;
+  net::WebhookConfig hooks;  // hooks: play_stop of this edge's viewers (billing), publish/unpublish
 
   static base::Result<EdgeConfig> Load(const std::string& file);
   static base::Result<EdgeConfig> Parse(std::string_view yaml);

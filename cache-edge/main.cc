@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
     LOG(INFO) << "signal received, draining";
     edge.Drain([&] {
       edge.Shutdown();
-      // Let ended FLV responses and RTMP closes flush before the loop stops.
-      exit_timer = std::make_unique<cdn::net::Timer>(&loop, [&] { loop.Stop(); });
+      // Let ended FLV responses and RTMP closes flush (and the workers' last session ends
+      // arrive), then deliver the last play_stop webhooks (within hooks.drain) and stop.
+      exit_timer = std::make_unique<cdn::net::Timer>(&loop, [&] { edge.DrainWebhooks([&] { loop.Stop(); }); });
       exit_timer->Start(500);
     });
   };

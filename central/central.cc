@@ -87,24 +87,8 @@ base::Status Central::Start() {
   api_ = std::make_unique<AdminApi>(domains_.get(), config_.admin_token, config_.cdn_zone, std::move(hooks));
 
   webhooks_ = std::make_unique<net::Webhooks>(loop_, config_.hooks, config_.node_id);
-  policy_->on_publish_event = [this](live::Stream* s) {
-    webhooks_->Emit("publish", {{"domain", base::JsonQuote(s->key().vhost)},
-                                {"app", base::JsonQuote(s->key().app)},
-                                {"stream", base::JsonQuote(s->key().name)}});
-  };
-  policy_->on_session_ended = [this](const net::Session& s) {
-    const bool play = s.kind == net::Session::Kind::kPlay;
-    webhooks_->Emit(play ? "play_stop" : "unpublish",
-                    {{"domain", base::JsonQuote(s.domain)},
-                     {"stream_domain", base::JsonQuote(s.key.vhost)},
-                     {"app", base::JsonQuote(s.key.app)},
-                     {"stream", base::JsonQuote(s.key.name)},
-                     {"protocol", base::JsonQuote(s.protocol)},
-                     {"client", base::JsonQuote(s.peer)},
-                     {"start_time", std::to_string(s.start_unix)},
-                     {"duration_ms", std::to_string(base::MonoMs() - s.start_ms)},
-                     {play ? "bytes_sent" : "bytes_received", std::to_string(s.bytes)}});
-  };
+  policy_->on_publish_event = [this](live::Stream* s) { webhooks_->EmitPublish(s->key()); };
+  policy_->on_session_ended = [this](const net::Session& s) { webhooks_->EmitSessionEnded(s); };
   auto opts = ServerOptions(config_);
   rtmp_ = std::make_unique<net::RtmpServer>(loop_, &hub_, policy_.get(), opts, &stats_);
   CDN_RETURN_IF_ERROR(rtmp_->Listen(config_.rtmp_listen).WithContext("rtmp.listen"));

@@ -40,8 +40,13 @@ void ReplyError(net::HttpExchange* ex, int status, const std::string& message) {
 // A playlist request waiting for its stream's first segment.
 class HlsServer::Waiter {
  public:
-  Waiter(HlsServer* server, uint64_t id, std::unique_ptr<net::HttpExchange> ex, std::string key)
-      : server_(server), id_(id), ex_(std::move(ex)), key_(std::move(key)), timer_(server->loop_, [this] { Expire(); }) {
+  Waiter(HlsServer* server, uint64_t id, std::unique_ptr<net::HttpExchange> ex, std::string key, std::string domain)
+      : server_(server),
+        id_(id),
+        ex_(std::move(ex)),
+        key_(std::move(key)),
+        domain_(std::move(domain)),
+        timer_(server->loop_, [this] { Expire(); }) {
     ex_->set_on_close([this] { Done(); });
     timer_.Start(server->options_.wait_ms);
   }
@@ -51,7 +56,7 @@ class HlsServer::Waiter {
   void Answer(const HlsPlaylist& playlist) {
     timer_.Cancel();
     done_ = true;
-    server_->ReplyPlaylist(ex_.get(), playlist);
+    server_->ReplyPlaylist(ex_.get(), playlist, domain_);
   }
   // Answers 503 (shutdown).
   void Abort() {
@@ -81,6 +86,7 @@ class HlsServer::Waiter {
   uint64_t id_;
   std::unique_ptr<net::HttpExchange> ex_;
   std::string key_;
+  std::string domain_;
   net::Timer timer_;
   bool done_ = false;
 };
@@ -170,22 +176,29 @@ void HlsServer::Handle(std::unique_ptr<net::HttpExchange> ex) {
     return;
   }
   if (playlist) {
-    ServePlaylist(std::move(ex), a.key);
+    ServePlaylist(std::move(ex), a.key, req.vhost);
   } else {
     // The token-free path names the file (type B/C tokens prefix the path).
-    ServeSegment(std::move(ex), a.key, a.path.substr(a.path.rfind('/') + 1));
+    ServeSegment(std::move(ex), a.key, a.path.substr(a.path.rfind('/') + 1), req.vhost);
   }
 }
 
-void HlsServer::ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist) {
+void HlsServer::CountOut(const net::HttpExchange& ex, const std::string& domain, uint64_t n) {
+  if (ex.method() == "HEAD") return;
+  stats_.bytes_out += n;
+  live_stats_->CountHlsOut(domain, n);  // livecdn_bytes_sent_total{protocol="hls",domain}
+}
+
+void HlsServer::ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const std::string& domain) {
   const std::string& q = ex->query();
   const std::string body = q.empty() ? playlist.text : media::SpliceAtOffsets(playlist.text, playlist.uri_ends, "?" + q);
   Count("playlist", "ok");
-  if (ex->method() != "HEAD") stats_.bytes_out += body.size();
+  CountOut(*ex, domain, body.size());
   ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
 }
 
-bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key) {
+bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key,
+                            const std::string& domain) {
   constexpr std::string_view kAbr = "_abr";
   if (key.name.size() <= kAbr.size() || key.name.compare(key.name.size() - kAbr.size(), kAbr.size(), kAbr) != 0)
     return false;
@@ -217,19 +230,20 @@ bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::
   }
   const std::string body = media::WriteMasterPlaylist(variants);
   Count("master", "ok");
-  if (ex->method() != "HEAD") stats_.bytes_out += body.size();
+  CountOut(*ex, domain, body.size());
   ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
   return true;
 }
 
-void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key) {
+void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key,
+                              const std::string& domain) {
   const std::string k = key.ToString();
   auto it = packagers_.find(k);
-  if (it == packagers_.end() && ServeMaster(ex, key)) return;
+  if (it == packagers_.end() && ServeMaster(ex, key, domain)) return;
   if (it != packagers_.end()) {
     const HlsPackager& p = *it->second.packager;
     if (auto pl = p.playlist()) {
-      ReplyPlaylist(ex.get(), *pl);
+      ReplyPlaylist(ex.get(), *pl, domain);
       return;
     }
     if (p.ended() || p.unsupported()) {
@@ -240,7 +254,7 @@ void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live:
   }
   // Not published yet, or no segment yet: wait for the first one.
   const uint64_t id = ++next_waiter_id_;
-  waiters_.emplace(id, std::make_unique<Waiter>(this, id, std::move(ex), k));
+  waiters_.emplace(id, std::make_unique<Waiter>(this, id, std::move(ex), k, domain));
 }
 
 void HlsServer::OnPlaylistUpdate(const std::string& key) {
@@ -258,7 +272,8 @@ void HlsServer::OnPlaylistUpdate(const std::string& key) {
   }
 }
 
-void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file) {
+void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file,
+                             const std::string& domain) {
   auto it = packagers_.find(key.ToString());
   base::SharedBytes data = it == packagers_.end() ? nullptr : it->second.packager->segment(file);
   if (!data) {
@@ -278,12 +293,12 @@ void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::
   if (r.kind == http::ByteRange::Kind::kRange) {
     Count("segment", "partial");
     h.emplace_back("Content-Range", r.ContentRange(size));
-    if (ex->method() != "HEAD") stats_.bytes_out += r.length();
+    CountOut(*ex, domain, r.length());
     ex->ReplyShared(206, kSegmentType, data, r.first, r.length(), h);
     return;
   }
   Count("segment", "ok");
-  if (ex->method() != "HEAD") stats_.bytes_out += size;
+  CountOut(*ex, domain, size);
   ex->ReplyShared(200, kSegmentType, data, 0, size, h);
 }
 
@@ -291,7 +306,6 @@ void HlsServer::AddMetrics(metrics::Exposition* e) const {
   for (const auto& [k, n] : stats_.requests)
     e->Counter("livecdn_hls_requests_total", "HLS playlist and segment requests, by kind and result",
                {{"kind", k.first}, {"result", k.second}}, double(n));
-  e->Counter("livecdn_bytes_sent_total", "Bytes sent to clients", {{"protocol", "hls"}}, double(stats_.bytes_out));
   size_t live = 0, bytes = 0;
   uint64_t segments = freed_segments_;
   for (const auto& [k, en] : packagers_) {

@@ -73,11 +73,14 @@ class HlsServer {
   };
   class Waiter;
 
-  void ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key);
+  // `domain`: the one the viewer named (its bytes are counted under it).
+  void ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& domain);
   // `<stream>_abr.m3u8`: false when `key` does not name a master playlist.
-  bool ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key);
-  void ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file);
-  void ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist);
+  bool ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key, const std::string& domain);
+  void ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file,
+                    const std::string& domain);
+  void ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const std::string& domain);
+  void CountOut(const net::HttpExchange& ex, const std::string& domain, uint64_t n);
   void OnPlaylistUpdate(const std::string& key);
   void Count(const std::string& kind, const std::string& result) { ++stats_.requests[{kind, result}]; }
   std::string NewSession();

@@ -141,7 +141,7 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   AddDomainBytes("livecdn_bytes_received_total", "Bytes received from clients, by protocol and domain",
                  stats.domain_bytes_in, {{"rtmp", stats.rtmp_bytes_in}}, e);
   std::map<std::string, uint64_t> sent{{"rtmp", stats.rtmp_bytes_out}, {"flv", stats.flv_bytes_out}};
-  if (stats.hls_bytes_out) sent["hls"] = stats.hls_bytes_out;  // the edge's; central's HlsServer adds its own
+  if (stats.hls_bytes_out) sent["hls"] = stats.hls_bytes_out;
   AddDomainBytes("livecdn_bytes_sent_total", "Bytes sent to clients, by protocol and domain", stats.domain_bytes_out,
                  sent, e);
   AddStreamMetrics(hub, max_streams, viewers, e);

@@ -135,7 +135,7 @@ struct LiveStats {
   int64_t publishers = 0;
   int64_t players = 0;
   uint64_t rtmp_bytes_in = 0, rtmp_bytes_out = 0, flv_bytes_out = 0;
-  uint64_t hls_bytes_out = 0;  // the edge's HLS responses (central's HlsServer counts its own)
+  uint64_t hls_bytes_out = 0;  // HLS responses (no session: CountHlsOut)
   std::map<std::string, uint64_t> rejections;  // reason -> count
   std::map<std::string, uint64_t> closes;      // close reason class -> count
   std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count

@@ -89,6 +89,25 @@ void Webhooks::Emit(const std::string& event, const Fields& fields) {
   Pump();
 }
 
+void Webhooks::EmitPublish(const live::StreamKey& key) {
+  Emit("publish", {{"domain", base::JsonQuote(key.vhost)},
+                   {"app", base::JsonQuote(key.app)},
+                   {"stream", base::JsonQuote(key.name)}});
+}
+
+void Webhooks::EmitSessionEnded(const Session& s) {
+  const bool play = s.kind == Session::Kind::kPlay;
+  Emit(play ? "play_stop" : "unpublish", {{"domain", base::JsonQuote(s.domain)},
+                                          {"stream_domain", base::JsonQuote(s.key.vhost)},
+                                          {"app", base::JsonQuote(s.key.app)},
+                                          {"stream", base::JsonQuote(s.key.name)},
+                                          {"protocol", base::JsonQuote(s.protocol)},
+                                          {"client", base::JsonQuote(s.peer)},
+                                          {"start_time", std::to_string(s.start_unix)},
+                                          {"duration_ms", std::to_string(base::MonoMs() - s.start_ms)},
+                                          {play ? "bytes_sent" : "bytes_received", std::to_string(s.bytes)}});
+}
+
 void Webhooks::Pump() {
   while (in_flight_ < config_.concurrency && !ready_.empty()) {
     Delivery d = std::move(ready_.front());

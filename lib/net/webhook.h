@@ -24,6 +24,7 @@
 #include "lib/metrics/exposition.h"
 #include "lib/net/event_loop.h"
 #include "lib/net/http_client.h"
+#include "lib/net/live_server.h"
 
 namespace cdn::net {
 
@@ -54,6 +55,11 @@ class Webhooks {
   bool enabled() const { return !config_.urls.empty(); }
   // Queues `event` for every receiver; returns at once.
   void Emit(const std::string& event, const Fields& fields);
+  // "publish": a publisher started on `key` (central and edge alike).
+  void EmitPublish(const live::StreamKey& key);
+  // "unpublish" / "play_stop" of a session that ended: who, which stream (the domain the client
+  // named and the push domain), protocol, start time, duration and bytes (for billing).
+  void EmitSessionEnded(const Session& s);
   void AddMetrics(metrics::Exposition* e) const;
   size_t queued() const { return ready_.size() + waiting_.size(); }
   // Shutdown: `done` runs once nothing is queued or in flight, or after `drain_ms` (what is left

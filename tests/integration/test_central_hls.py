@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 
-from livecdn import Central, check, publish, run, spawn, stop, wait_until
+from livecdn import Central, check, metric_sum, publish, run, spawn, stop, wait_until
 
 SECURE_KEY = "hls-secret"
 
@@ -167,8 +167,9 @@ domains:
         check(across.returncode == 0 and aerr == "", f"a player decoded across the reconnect with no error ({aerr[:300]!r})")
         status, _, body = get(f"http://127.0.0.1:{c.admin_port}/metrics")
         mt = body.decode()
-        check('livecdn_hls_requests_total{kind="segment",result="partial"}' in mt and
-              'livecdn_bytes_sent_total{protocol="hls"}' in mt, "HLS metrics exported")
+        hls_bytes = metric_sum(c.metrics(), "livecdn_bytes_sent_total", protocol="hls", domain="pull.test")
+        check('livecdn_hls_requests_total{kind="segment",result="partial"}' in mt and hls_bytes > 100_000,
+              f"HLS metrics exported (bytes sent by domain: {hls_bytes:.0f})")
         check(c.alive(), "central still running")
     finally:
         for p in procs:

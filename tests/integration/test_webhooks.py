@@ -16,7 +16,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from livecdn import Central, HttpFlvViewer, check, free_port, metric_sum, metrics_of, publish, stop, wait_until
+from livecdn import Central, Edge, HttpFlvViewer, check, free_port, metric_sum, metrics_of, publish, stop, wait_until
 
 SECRET = "whsec-test-1"
 RECORDED = """
@@ -258,9 +258,61 @@ def test_shutdown_delivers_last_events():
         hang.close()
 
 
+def test_edge_bills_its_viewers():
+    """Viewers at an edge are billed by the edge (central only sees its one pull): the edge, with
+    `workers: 2` so sessions on both event loops count, posts play_stop per viewer with bytes and
+    duration, and delivers the last ones when it is stopped."""
+    rec = Receiver()
+    c = Central()
+    e = Edge([c], name="edge-billing", extra_yaml="workers: 2\ndrain_timeout: 2s\n" +
+             hooks_yaml([f"http://127.0.0.1:{rec.port}/edge"]))
+    pub = None
+    viewer = None
+    try:
+        pub = publish(c.rtmp("billed"), seconds=40, size="160x120", rate=15, gop=15)
+        wait_live(c, "billed")
+        # Four HTTP-FLV viewers watch ~2 s each (curl reports the bytes it got), one by RTMP.
+        curls = [subprocess.Popen(["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", "--max-time", "2",
+                                   e.flv("billed")], stdout=subprocess.PIPE, text=True) for _ in range(4)]
+        ff = subprocess.run(["ffmpeg", "-v", "error", "-i", e.rtmp("billed", vhost="pull.test"), "-t", "2", "-c", "copy",
+                             "-f", "null", "-"], capture_output=True, timeout=30)
+        got = sorted(int(p.communicate(timeout=10)[0] or 0) for p in curls)
+        wait_until(lambda: len(rec.of("play_stop")) >= 5, timeout=5, what="5 play_stop webhooks from the edge")
+        evs = [x for x in rec.of("play_stop")]
+        check(all(x[3] for x in evs), "every play_stop from the edge is signed")
+        flv = sorted(x[0]["bytes_sent"] for x in evs if x[0]["protocol"] == "flv")
+        rtmp = [x[0] for x in evs if x[0]["protocol"] == "rtmp"]
+        check(all(x[0]["node_id"] == "edge-billing" and x[0]["domain"] == "pull.test" and
+                  x[0]["stream_domain"] == "push.test" and x[0]["stream"] == "billed" for x in evs),
+              "play_stop names the edge, the viewer's domain and the stream")
+        check(len(flv) == 4 and all(g > 0 and g * 0.8 - 65536 <= b <= g + 65536 for g, b in zip(got, flv)),
+              f"4 HTTP-FLV viewers billed with the bytes they got: {flv} vs curl {got}")
+        check(ff.returncode == 0 and len(rtmp) == 1 and rtmp[0]["bytes_sent"] > 10000 and
+              rtmp[0]["duration_ms"] >= 1000, f"the RTMP viewer is billed too: {rtmp}")
+        m = e.metrics()
+        check(metric_sum(m, "livecdn_webhook_requests_total", event="play_stop", result="ok") >= 5,
+              "the edge counts its webhook deliveries")
+        # A viewer still watching when the edge stops: its play_stop arrives before the exit.
+        viewer = HttpFlvViewer(e.http_port, "/live/billed.flv?vhost=pull.test")
+        viewer.pump(1.5)
+        n0 = len(rec.of("play_stop"))
+        rc = stop(e.proc, timeout=15)
+        check(rc == 0 and len(rec.of("play_stop")) == n0 + 1,
+              f"the last viewer's play_stop is delivered before the edge exits (rc {rc})")
+    finally:
+        if viewer:
+            viewer.close()
+        if pub:
+            stop(pub)
+        e.close()
+        c.close()
+        rec.close()
+
+
 def main():
     failed = 0
-    for t in (test_events_signed_and_retried, test_dead_receivers_slow_nothing, test_shutdown_delivers_last_events):
+    for t in (test_events_signed_and_retried, test_dead_receivers_slow_nothing, test_shutdown_delivers_last_events,
+              test_edge_bills_its_viewers):
         try:
             t()
             print("PASS", t.__name__, flush=True)
