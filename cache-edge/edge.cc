@@ -93,6 +93,8 @@ base::Status Edge::Start() {
   }
   hls_ = std::make_unique<HlsProxy>(loop_, http_origins, cache_.get(), &stats_, config_.upstream_timeout_ms, 10000);
   hls_->set_lookup(lookup);
+  hls_sessions_ = std::make_unique<net::HlsSessions>(&stats_, policy_.get(), config_.play_hls_session_ms);
+  hls_->set_sessions(hls_sessions_.get());
   flv_ = std::make_unique<net::FlvServer>(loop_, &hub_, policy_.get(), LoopServerOptions(config_, budget_), &stats_);
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { OnHls(std::move(ex)); });
   CDN_RETURN_IF_ERROR(flv_->Listen(config_.http_listen, shared_ports).WithContext("http.listen"));
@@ -198,6 +200,7 @@ void Edge::OnTick() {
   hub_.Tick(now);
   upstreams_->Tick(now);
   if (hosts_) hosts_->Tick(now);
+  if (hls_sessions_) hls_sessions_->Tick(now);
   const net::LiveStats total = TotalStats();
   egress_.Sample(total.rtmp_bytes_out + total.flv_bytes_out + total.hls_bytes_out, now);
   if (draining_) {
@@ -228,6 +231,7 @@ void Edge::Shutdown() {
   if (flv_) flv_->CloseAll();
   if (rtmp_) rtmp_->CloseAll();
   if (upstreams_) upstreams_->StopAll();
+  if (hls_sessions_) hls_sessions_->EndAll();  // their play_stop events (webhooks drain after)
   admin_.reset();
 }
 
@@ -247,7 +251,7 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
               {{"Cache-Control", "no-cache"}});
   } else if (p == "/metrics") {
     metrics::Exposition e;
-    net::AddLiveMetrics(TotalStats(), hub_, &e, config_.metrics_max_streams, StreamViewers());
+    net::AddLiveMetrics(TotalStats(), hub_, &e, config_.metrics_max_streams, StreamViewers(), hls_sessions_.get());
     if (worker_host_) {
       // Per event-loop thread (worker 0: the main loop): is the load spread?
       for (int k = 0; k < config_.workers; ++k) {
@@ -274,7 +278,7 @@ void Edge::OnAdmin(std::unique_ptr<net::HttpExchange> ex) {
     e.Gauge("livecdn_upstream_relays", "Streams relayed to central", {}, double(upstreams_->relays()));
     ex->Reply(200, "text/plain; version=0.0.4", e.Render());
   } else if (p == "/api/v1/streams") {
-    ex->Reply(200, "application/json", net::StreamsJson(hub_, StreamViewers()));
+    ex->Reply(200, "application/json", net::StreamsJson(hub_, StreamViewers(), hls_sessions_.get()));
   } else {
     ex->Reply(404, "text/plain", "not found\n");
   }

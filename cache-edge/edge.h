@@ -68,6 +68,7 @@ class Edge {
   std::unique_ptr<store::KvStore> disk_;
   std::unique_ptr<ObjectCache> cache_;
   std::unique_ptr<HlsProxy> hls_;
+  std::unique_ptr<net::HlsSessions> hls_sessions_;  // the node's HLS viewers (workers report theirs)
   std::unique_ptr<net::DomainSync> sync_;
   std::unique_ptr<net::HostCache> hosts_;
   std::unique_ptr<net::Resolver> resolver_;

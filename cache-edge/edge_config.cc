@@ -70,7 +70,10 @@ base::Result<EdgeConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "takeover_idle", &c.takeover_idle_ms));
   Node play = root["play"];
   CDN_RETURN_IF_ERROR(
-      config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "idle_timeout", "merge_window"}));
+      config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "idle_timeout", "merge_window",
+                                    "hls_session_timeout"}));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "hls_session_timeout", &c.play_hls_session_ms));
+  if (c.play_hls_session_ms < 1000) return play["hls_session_timeout"].Error("must be at least 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "merge_window", &c.live.merge_window_ms));
   if (c.live.merge_window_ms > 1000) return play["merge_window"].Error("must be at most 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "wait", &c.live.play_wait_ms));

@@ -35,6 +35,7 @@ struct EdgeConfig {
   int64_t reconnect_grace_ms = 10000;
   int64_t takeover_idle_ms = 5000;
   int64_t play_idle_timeout_ms = 30000;  // play.idle_timeout: upstream pull stops after the last viewer
+  int64_t play_hls_session_ms = 15000;   // play.hls_session_timeout: an HLS viewer quiet this long has left
   int64_t upstream_timeout_ms = 5000;    // connect/handshake bound per origin attempt
   int64_t drain_timeout_ms = 30000;      // drain_timeout: SIGTERM waits this long for viewers
   uint64_t capacity_bps = 10'000'000'000ULL;

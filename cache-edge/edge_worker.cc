@@ -126,6 +126,7 @@ std::optional<HlsRequest> AdmitHls(net::DomainPolicy* policy, net::LiveStats* st
   r.viewer_query = ex->query();
   r.order_key = a.key.ToString();
   r.domain = play.vhost;
+  if (ex->method() != "HEAD") r.viewer = net::MakeHlsViewer(*ex, play.vhost, a.key);
   return r;
 }
 
@@ -302,7 +303,7 @@ void EdgeWorker::OnHls(std::unique_ptr<net::HttpExchange> ex) {
   auto req = AdmitHls(policy_.get(), &stats_, ex.get());
   if (!req) return;
   const uint64_t id = ++next_hls_;
-  hls_[id] = HlsWait{std::move(ex), req->playlist, req->viewer_query, req->domain};
+  hls_[id] = HlsWait{std::move(ex), req->playlist, req->viewer_query, req->domain, req->viewer};
   WorkerHost* host = host_;
   ToHost([host, w = index_, id, r = std::move(*req)]() mutable { host->Hls(w, id, std::move(r)); });
 }
@@ -312,7 +313,12 @@ void EdgeWorker::HlsDone(uint64_t request_id, const HlsResult& r) {
   if (it == hls_.end()) return;
   HlsWait wait = std::move(it->second);
   hls_.erase(it);
-  stats_.CountHlsOut(wait.domain, HlsProxy::Respond(wait.ex.get(), r, wait.playlist, wait.viewer_query));
+  const size_t n = HlsProxy::Respond(wait.ex.get(), r, wait.playlist, wait.viewer_query);
+  stats_.CountHlsOut(wait.domain, n);
+  if (n > 0 && !wait.viewer.id.empty()) {  // the main loop keeps the node's HLS sessions
+    WorkerHost* host = host_;
+    ToHost([host, v = std::move(wait.viewer), n] { host->HlsSent(v, n); });
+  }
 }
 
 void EdgeWorker::SetDomains(std::vector<auth::Domain> domains) { policy_->SetTable(auth::DomainTable(std::move(domains))); }

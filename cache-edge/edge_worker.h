@@ -82,6 +82,7 @@ class EdgeWorker {
     bool playlist = false;
     std::string viewer_query;
     std::string domain;
+    net::HlsViewer viewer;
   };
   void EnsureBridge(const live::StreamKey& key);
   void StartPublishTap(live::Stream* stream);

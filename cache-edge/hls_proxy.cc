@@ -60,12 +60,12 @@ std::string HlsProxy::RewritePlaylist(const std::string& body, const std::string
 }
 
 void HlsProxy::Serve(std::unique_ptr<net::HttpExchange> ex, HlsRequest req) {
-  Waiter w{std::move(ex), req.viewer_query, nullptr, req.domain};
+  Waiter w{std::move(ex), req.viewer_query, nullptr, req.domain, req.viewer};
   Start(std::move(w), std::move(req));
 }
 
 void HlsProxy::Lookup(HlsRequest req, Done done) {
-  Waiter w{nullptr, req.viewer_query, std::move(done), req.domain};
+  Waiter w{nullptr, req.viewer_query, std::move(done), req.domain, {}};
   Start(std::move(w), std::move(req));
 }
 
@@ -73,7 +73,9 @@ void HlsProxy::Deliver(Waiter& w, const HlsResult& r, bool playlist) {
   if (w.done) {
     w.done(r);
   } else if (w.ex) {
-    stats_->CountHlsOut(w.domain, Respond(w.ex.get(), r, playlist, w.viewer_query));
+    const size_t n = Respond(w.ex.get(), r, playlist, w.viewer_query);
+    stats_->CountHlsOut(w.domain, n);
+    if (sessions_ && n > 0 && !w.viewer.id.empty()) sessions_->Count(w.viewer, n, base::MonoMs());
   }
 }
 

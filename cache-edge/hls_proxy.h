@@ -19,6 +19,7 @@
 #include "lib/net/event_loop.h"
 #include "lib/net/http_client.h"
 #include "lib/net/http_server.h"
+#include "lib/net/hls_sessions.h"
 #include "lib/net/live_server.h"
 
 namespace cdn::edge {
@@ -30,6 +31,7 @@ struct HlsRequest {
   std::string order_key;      // the stream key: picks the central (rendezvous order)
   bool playlist = false;
   std::string domain;  // the vhost the viewer named (byte totals by domain)
+  net::HlsViewer viewer;  // whose request: HLS sessions (viewer counts, play_stop)
 };
 
 // What a lookup found: an object and the tier it came from, or the error status to answer.
@@ -57,6 +59,9 @@ class HlsProxy {
   // Maps an origin host to its current address (c-ares); unset: hosts are used as they are.
   void set_lookup(std::function<std::optional<std::string>(const std::string&)> f) { lookup_ = std::move(f); }
   uint64_t upstream_requests() const { return upstream_requests_; }
+  // HLS sessions of the viewers this loop answers (and the workers report); may be null.
+  void set_sessions(net::HlsSessions* s) { sessions_ = s; }
+  net::HlsSessions* sessions() const { return sessions_; }
   size_t inflight() const { return inflight_.size(); }
 
   // Rewrites each URI line of a playlist: drops its query and appends `query` (if any).
@@ -68,6 +73,7 @@ class HlsProxy {
     std::string viewer_query;
     Done done;
     std::string domain;
+    net::HlsViewer viewer;
   };
   void Start(Waiter w, HlsRequest req);
   void Deliver(Waiter& w, const HlsResult& r, bool playlist);
@@ -91,6 +97,7 @@ class HlsProxy {
   std::map<std::string, ObjectPtr> last_good_playlist_;
   uint64_t upstream_requests_ = 0;
   std::function<std::optional<std::string>(const std::string&)> lookup_;
+  net::HlsSessions* sessions_ = nullptr;
 };
 
 }  // namespace cdn::edge

@@ -147,6 +147,10 @@ void WorkerHost::Hls(int w, uint64_t request_id, HlsRequest req) {
   });
 }
 
+void WorkerHost::HlsSent(const net::HlsViewer& viewer, uint64_t bytes) {
+  if (hls_ && hls_->sessions()) hls_->sessions()->Count(viewer, bytes, base::MonoMs());
+}
+
 void WorkerHost::Report(int w, net::LiveStats stats, std::map<std::string, size_t> viewers) {
   if (w <= 0 || w >= static_cast<int>(stats_.size())) return;
   stats_[w] = std::move(stats);

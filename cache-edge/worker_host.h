@@ -43,6 +43,8 @@ class WorkerHost {
   void PublishPacket(int w, uint64_t local_id, const live::PacketPtr& p);
   void Unpublish(int w, uint64_t local_id);
   void Hls(int w, uint64_t request_id, HlsRequest req);
+  // A worker answered an HLS request of `viewer` with `bytes`: the node's HLS sessions.
+  void HlsSent(const net::HlsViewer& viewer, uint64_t bytes);
   // `viewers`: the worker's viewers per stream (StreamKey::ToString).
   void Report(int w, net::LiveStats stats, std::map<std::string, size_t> viewers);
   void SessionEnded(net::Session session) { policy_->OnSessionEnded(session); }

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "lib/base/clock.h"
 #include "lib/base/log.h"
 #include "lib/http/query.h"
 #include "lib/http/range.h"
@@ -40,12 +41,12 @@ void ReplyError(net::HttpExchange* ex, int status, const std::string& message) {
 // A playlist request waiting for its stream's first segment.
 class HlsServer::Waiter {
  public:
-  Waiter(HlsServer* server, uint64_t id, std::unique_ptr<net::HttpExchange> ex, std::string key, std::string domain)
+  Waiter(HlsServer* server, uint64_t id, std::unique_ptr<net::HttpExchange> ex, std::string key, net::HlsViewer viewer)
       : server_(server),
         id_(id),
         ex_(std::move(ex)),
         key_(std::move(key)),
-        domain_(std::move(domain)),
+        viewer_(std::move(viewer)),
         timer_(server->loop_, [this] { Expire(); }) {
     ex_->set_on_close([this] { Done(); });
     timer_.Start(server->options_.wait_ms);
@@ -56,7 +57,7 @@ class HlsServer::Waiter {
   void Answer(const HlsPlaylist& playlist) {
     timer_.Cancel();
     done_ = true;
-    server_->ReplyPlaylist(ex_.get(), playlist, domain_);
+    server_->ReplyPlaylist(ex_.get(), playlist, viewer_);
   }
   // Answers 503 (shutdown).
   void Abort() {
@@ -86,18 +87,24 @@ class HlsServer::Waiter {
   uint64_t id_;
   std::unique_ptr<net::HttpExchange> ex_;
   std::string key_;
-  std::string domain_;
+  net::HlsViewer viewer_;
   net::Timer timer_;
   bool done_ = false;
 };
 
 HlsServer::HlsServer(net::EventLoop* loop, live::StreamHub* hub, net::LivePolicy* policy, HlsServerOptions options,
                      net::LiveStats* live_stats)
-    : loop_(loop), hub_(hub), policy_(policy), options_(std::move(options)), live_stats_(live_stats) {}
+    : loop_(loop),
+      hub_(hub),
+      policy_(policy),
+      options_(std::move(options)),
+      live_stats_(live_stats),
+      sessions_(live_stats, policy, options_.session_idle_ms) {}
 
 HlsServer::~HlsServer() { CloseAll(); }
 
 void HlsServer::CloseAll() {
+  sessions_.EndAll();
   for (auto& [id, w] : waiters_) {
     if (!w->done()) w->Abort();
   }
@@ -138,6 +145,7 @@ void HlsServer::OnPublishStarted(live::Stream* stream) {
 }
 
 void HlsServer::Tick(int64_t now_ms) {
+  sessions_.Tick(now_ms);
   for (auto it = packagers_.begin(); it != packagers_.end();) {
     Entry& e = it->second;
     if (e.packager->ended() && e.ended_ms < 0) e.ended_ms = now_ms;
@@ -176,29 +184,32 @@ void HlsServer::Handle(std::unique_ptr<net::HttpExchange> ex) {
     return;
   }
   if (playlist) {
-    ServePlaylist(std::move(ex), a.key, req.vhost);
+    net::HlsViewer viewer = net::MakeHlsViewer(*ex, req.vhost, a.key);
+    ServePlaylist(std::move(ex), viewer);
   } else {
     // The token-free path names the file (type B/C tokens prefix the path).
-    ServeSegment(std::move(ex), a.key, a.path.substr(a.path.rfind('/') + 1), req.vhost);
+    net::HlsViewer viewer = net::MakeHlsViewer(*ex, req.vhost, a.key);
+    ServeSegment(std::move(ex), a.path.substr(a.path.rfind('/') + 1), viewer);
   }
 }
 
-void HlsServer::CountOut(const net::HttpExchange& ex, const std::string& domain, uint64_t n) {
+void HlsServer::CountOut(const net::HttpExchange& ex, const net::HlsViewer& viewer, uint64_t n, bool session) {
   if (ex.method() == "HEAD") return;
   stats_.bytes_out += n;
-  live_stats_->CountHlsOut(domain, n);  // livecdn_bytes_sent_total{protocol="hls",domain}
+  live_stats_->CountHlsOut(viewer.domain, n);  // livecdn_bytes_sent_total{protocol="hls",domain}
+  if (session) sessions_.Count(viewer, n, base::MonoMs());
 }
 
-void HlsServer::ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const std::string& domain) {
+void HlsServer::ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const net::HlsViewer& viewer) {
   const std::string& q = ex->query();
   const std::string body = q.empty() ? playlist.text : media::SpliceAtOffsets(playlist.text, playlist.uri_ends, "?" + q);
   Count("playlist", "ok");
-  CountOut(*ex, domain, body.size());
+  CountOut(*ex, viewer, body.size());
   ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
 }
 
-bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key,
-                            const std::string& domain) {
+bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const net::HlsViewer& viewer) {
+  const live::StreamKey& key = viewer.key;
   constexpr std::string_view kAbr = "_abr";
   if (key.name.size() <= kAbr.size() || key.name.compare(key.name.size() - kAbr.size(), kAbr.size(), kAbr) != 0)
     return false;
@@ -230,20 +241,20 @@ bool HlsServer::ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::
   }
   const std::string body = media::WriteMasterPlaylist(variants);
   Count("master", "ok");
-  CountOut(*ex, domain, body.size());
+  CountOut(*ex, viewer, body.size(), false);
   ex->Reply(200, kPlaylistType, body, With(Cors(), {{"Cache-Control", "max-age=1"}}));
   return true;
 }
 
-void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key,
-                              const std::string& domain) {
+void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const net::HlsViewer& viewer) {
+  const live::StreamKey& key = viewer.key;
   const std::string k = key.ToString();
   auto it = packagers_.find(k);
-  if (it == packagers_.end() && ServeMaster(ex, key, domain)) return;
+  if (it == packagers_.end() && ServeMaster(ex, viewer)) return;
   if (it != packagers_.end()) {
     const HlsPackager& p = *it->second.packager;
     if (auto pl = p.playlist()) {
-      ReplyPlaylist(ex.get(), *pl, domain);
+      ReplyPlaylist(ex.get(), *pl, viewer);
       return;
     }
     if (p.ended() || p.unsupported()) {
@@ -254,7 +265,7 @@ void HlsServer::ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live:
   }
   // Not published yet, or no segment yet: wait for the first one.
   const uint64_t id = ++next_waiter_id_;
-  waiters_.emplace(id, std::make_unique<Waiter>(this, id, std::move(ex), k, domain));
+  waiters_.emplace(id, std::make_unique<Waiter>(this, id, std::move(ex), k, viewer));
 }
 
 void HlsServer::OnPlaylistUpdate(const std::string& key) {
@@ -272,8 +283,9 @@ void HlsServer::OnPlaylistUpdate(const std::string& key) {
   }
 }
 
-void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file,
-                             const std::string& domain) {
+void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const std::string& file,
+                             const net::HlsViewer& viewer) {
+  const live::StreamKey& key = viewer.key;
   auto it = packagers_.find(key.ToString());
   base::SharedBytes data = it == packagers_.end() ? nullptr : it->second.packager->segment(file);
   if (!data) {
@@ -293,12 +305,12 @@ void HlsServer::ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::
   if (r.kind == http::ByteRange::Kind::kRange) {
     Count("segment", "partial");
     h.emplace_back("Content-Range", r.ContentRange(size));
-    CountOut(*ex, domain, r.length());
+    CountOut(*ex, viewer, r.length());
     ex->ReplyShared(206, kSegmentType, data, r.first, r.length(), h);
     return;
   }
   Count("segment", "ok");
-  CountOut(*ex, domain, size);
+  CountOut(*ex, viewer, size);
   ex->ReplyShared(200, kSegmentType, data, 0, size, h);
 }
 

@@ -24,6 +24,7 @@
 #include "lib/metrics/exposition.h"
 #include "lib/net/event_loop.h"
 #include "lib/net/http_server.h"
+#include "lib/net/hls_sessions.h"
 #include "lib/net/live_server.h"
 
 namespace cdn::central {
@@ -32,6 +33,7 @@ struct HlsServerOptions {
   HlsOptions packager;
   int64_t wait_ms = 4000;     // a playlist without segments yet: wait this long, then 404
   int64_t linger_ms = 30000;  // an ended stream's playlist and segments stay this long
+  int64_t session_idle_ms = net::HlsSessions::kDefaultIdleMs;  // an HLS viewer quiet this long has left
 };
 
 struct HlsStats {
@@ -62,6 +64,7 @@ class HlsServer {
   }
 
   const HlsStats& stats() const { return stats_; }
+  const net::HlsSessions& sessions() const { return sessions_; }
   size_t packager_count() const { return packagers_.size(); }
   void AddMetrics(metrics::Exposition* e) const;
 
@@ -73,14 +76,14 @@ class HlsServer {
   };
   class Waiter;
 
-  // `domain`: the one the viewer named (its bytes are counted under it).
-  void ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& domain);
+  // `viewer.key` is the stream; its bytes count under the domain it named and in its session.
+  void ServePlaylist(std::unique_ptr<net::HttpExchange> ex, const net::HlsViewer& viewer);
   // `<stream>_abr.m3u8`: false when `key` does not name a master playlist.
-  bool ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const live::StreamKey& key, const std::string& domain);
-  void ServeSegment(std::unique_ptr<net::HttpExchange> ex, const live::StreamKey& key, const std::string& file,
-                    const std::string& domain);
-  void ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const std::string& domain);
-  void CountOut(const net::HttpExchange& ex, const std::string& domain, uint64_t n);
+  bool ServeMaster(std::unique_ptr<net::HttpExchange>& ex, const net::HlsViewer& viewer);
+  void ServeSegment(std::unique_ptr<net::HttpExchange> ex, const std::string& file, const net::HlsViewer& viewer);
+  void ReplyPlaylist(net::HttpExchange* ex, const HlsPlaylist& playlist, const net::HlsViewer& viewer);
+  // `session`: false for a master playlist (its variants carry the viewer's session).
+  void CountOut(const net::HttpExchange& ex, const net::HlsViewer& viewer, uint64_t n, bool session = true);
   void OnPlaylistUpdate(const std::string& key);
   void Count(const std::string& kind, const std::string& result) { ++stats_.requests[{kind, result}]; }
   std::string NewSession();
@@ -96,6 +99,7 @@ class HlsServer {
   std::unordered_map<uint64_t, std::unique_ptr<Waiter>> waiters_;  // by id
   uint64_t next_waiter_id_ = 0;
   uint64_t freed_segments_ = 0;
+  net::HlsSessions sessions_;  // HLS viewers: play_stop events and viewer counts
 };
 
 }  // namespace cdn::central

@@ -36,19 +36,37 @@ std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live:
 }
 
 namespace {
-size_t ViewersOf(const live::Stream& s, const ViewerCount& viewers) { return viewers ? viewers(s) : s.viewer_count(); }
+size_t ViewersOf(const live::Stream& s, const ViewerCount& viewers, const HlsSessions* hls) {
+  return (viewers ? viewers(s) : s.viewer_count()) + (hls ? hls->viewers(s.key()) : 0);
+}
+// Streams only HLS viewers watch here (no hub stream), with their viewers.
+template <typename Fn>
+void ForEachHlsOnly(const live::StreamHub& hub, const HlsSessions* hls, Fn fn) {
+  if (!hls) return;
+  hls->ForEachStream([&](const live::StreamKey& key, size_t n) {
+    if (!hub.Find(key)) fn(key, n);
+  });
+}
 }  // namespace
 
-std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers) {
+std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers, const HlsSessions* hls) {
   std::ostringstream o;
   o << "{\"streams\": [";
   bool first = true;
+  ForEachHlsOnly(hub, hls, [&](const live::StreamKey& key, size_t n) {
+    if (!first) o << ", ";
+    first = false;
+    o << "{\"vhost\": \"" << JsonEscape(key.vhost) << "\", \"app\": \"" << JsonEscape(key.app)
+      << "\", \"stream\": \"" << JsonEscape(key.name) << "\", \"publishing\": false, \"viewers\": " << n
+      << ", \"hls_viewers\": " << n << "}";
+  });
   hub.ForEach([&](const live::Stream& s) {
     if (!first) o << ", ";
     first = false;
     o << "{\"vhost\": \"" << JsonEscape(s.key().vhost) << "\", \"app\": \"" << JsonEscape(s.key().app)
       << "\", \"stream\": \"" << JsonEscape(s.key().name) << "\", \"publishing\": " << (s.has_publisher() ? "true" : "false")
-      << ", \"viewers\": " << ViewersOf(s, viewers) << ", \"bytes_in\": " << s.bytes_in();
+      << ", \"viewers\": " << ViewersOf(s, viewers, hls) << ", \"hls_viewers\": " << (hls ? hls->viewers(s.key()) : 0)
+      << ", \"bytes_in\": " << s.bytes_in();
     const auto& in = s.ingest();
     const int64_t now = base::MonoMs();
     o << ", \"bitrate_bps\": " << in.bits_per_second(now) << ", \"fps\": " << in.frames_per_second(now)
@@ -64,37 +82,40 @@ std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers) 
 namespace {
 
 void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, const ViewerCount& viewers,
-                      metrics::Exposition* e) {
+                      const HlsSessions* hls, metrics::Exposition* e) {
   struct Row {
-    const live::Stream* s;
+    live::StreamKey key;
+    const live::Stream* s;  // null: only HLS viewers here
     size_t viewers;
     uint64_t bps;
   };
   const int64_t now = base::MonoMs();
   std::vector<Row> rows;
   hub.ForEach([&](const live::Stream& s) {
-    const size_t n = ViewersOf(s, viewers);
-    if (s.has_publisher() || n > 0) rows.push_back({&s, n, s.ingest().bits_per_second(now)});
+    const size_t n = ViewersOf(s, viewers, hls);
+    if (s.has_publisher() || n > 0) rows.push_back({s.key(), &s, n, s.ingest().bits_per_second(now)});
   });
+  ForEachHlsOnly(hub, hls, [&](const live::StreamKey& key, size_t n) { rows.push_back({key, nullptr, n, 0}); });
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
     if (a.viewers != b.viewers) return a.viewers > b.viewers;
     if (a.bps != b.bps) return a.bps > b.bps;
-    return a.s->key().ToString() < b.s->key().ToString();
+    return a.key.ToString() < b.key.ToString();
   });
   double other_viewers = 0, other_bps = 0, other_streams = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const live::Stream& s = *rows[i].s;
     if (i >= max_streams) {
       other_viewers += double(rows[i].viewers);
       other_bps += double(rows[i].bps);
       ++other_streams;
       continue;
     }
-    const metrics::Labels id{{"domain", s.key().vhost}, {"app", s.key().app}, {"stream", s.key().name}};
+    const live::StreamKey& key = rows[i].key;
+    const metrics::Labels id{{"domain", key.vhost}, {"app", key.app}, {"stream", key.name}};
+    e->Gauge("livecdn_viewers", "Viewers per stream, RTMP, HTTP-FLV and HLS (top streams by viewers; the rest under "
+             "stream=\"_other\")", id, double(rows[i].viewers));
+    if (!rows[i].s || !rows[i].s->has_publisher()) continue;
+    const live::Stream& s = *rows[i].s;
     const auto& in = s.ingest();
-    e->Gauge("livecdn_viewers", "Viewers per stream (top streams by viewers; the rest under stream=\"_other\")", id,
-             double(rows[i].viewers));
-    if (!s.has_publisher()) continue;
     e->Gauge("livecdn_stream_ingest_bitrate_bps", "Bits per second the stream's publisher sends", id,
              double(rows[i].bps));
     e->Gauge("livecdn_stream_ingest_fps", "Video frames per second the stream's publisher sends", id,
@@ -109,8 +130,8 @@ void AddStreamMetrics(const live::StreamHub& hub, size_t max_streams, const View
   }
   if (other_streams > 0) {
     const metrics::Labels other{{"domain", "_other"}, {"app", "_other"}, {"stream", "_other"}};
-    e->Gauge("livecdn_viewers", "Viewers per stream (top streams by viewers; the rest under stream=\"_other\")", other,
-             other_viewers);
+    e->Gauge("livecdn_viewers", "Viewers per stream, RTMP, HTTP-FLV and HLS (top streams by viewers; the rest under "
+             "stream=\"_other\")", other, other_viewers);
     e->Gauge("livecdn_stream_ingest_bitrate_bps", "Bits per second the stream's publisher sends", other, other_bps);
   }
   e->Gauge("livecdn_stream_series_overflow", "Streams summed under stream=\"_other\" (over metrics.max_streams)", {},
@@ -134,7 +155,7 @@ void AddDomainBytes(const char* name, const char* help, const std::map<std::pair
 }  // namespace
 
 void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e, size_t max_streams,
-                    const ViewerCount& viewers) {
+                    const ViewerCount& viewers, const HlsSessions* hls) {
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "rtmp"}}, double(stats.rtmp_connections));
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "flv"}}, double(stats.flv_connections));
   e->Gauge("livecdn_streams", "Streams with a live publisher", {}, double(hub.live_count()));
@@ -144,7 +165,13 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   if (stats.hls_bytes_out) sent["hls"] = stats.hls_bytes_out;
   AddDomainBytes("livecdn_bytes_sent_total", "Bytes sent to clients, by protocol and domain", stats.domain_bytes_out,
                  sent, e);
-  AddStreamMetrics(hub, max_streams, viewers, e);
+  AddStreamMetrics(hub, max_streams, viewers, hls, e);
+  if (hls) {
+    e->Gauge("livecdn_hls_viewers", "HLS viewers (sessions: client, player and URL; ended after a quiet spell)", {},
+             double(hls->size()));
+    e->Counter("livecdn_hls_untracked_total", "HLS requests of viewers past the session table's bound", {},
+               double(hls->untracked()));
+  }
   e->Counter("livecdn_publish_accepted_total", "Publishes accepted", {}, double(stats.publish_accepted));
   e->Counter("livecdn_play_accepted_total", "Plays accepted", {}, double(stats.play_accepted));
   // The common reasons exist from the start (zero), so rates and alerts see a series at once.

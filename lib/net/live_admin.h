@@ -9,6 +9,7 @@
 #include "lib/base/status.h"
 #include "lib/config/node.h"
 #include "lib/live/stream_hub.h"
+#include "lib/net/hls_sessions.h"
 #include "lib/metrics/exposition.h"
 #include "lib/net/live_server.h"
 
@@ -28,12 +29,16 @@ struct NodeInfo {
 using ViewerCount = std::function<size_t(const live::Stream&)>;
 
 std::string HealthJson(const NodeInfo& node, const LiveStats& stats, const live::StreamHub& hub);
-std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers = nullptr);
+// `hls`: HLS viewers (sessions) are added to each stream's viewers; streams only HLS viewers
+// watch (an edge's HLS is a cache, not a hub stream) are listed too.
+std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers = nullptr,
+                        const HlsSessions* hls = nullptr);
 // The series central and edge share. Per-stream series (viewers, ingest bitrate, fps, key frame
 // interval, codecs and size) cover the `max_streams` streams with the most viewers; the rest are
 // summed (viewers, bitrate) under stream="_other" so a scrape stays bounded (DESIGN.md "Metrics").
 void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics::Exposition* e,
-                    size_t max_streams = kDefaultMaxStreamSeries, const ViewerCount& viewers = nullptr);
+                    size_t max_streams = kDefaultMaxStreamSeries, const ViewerCount& viewers = nullptr,
+                    const HlsSessions* hls = nullptr);
 std::string JsonEscape(const std::string& s);
 // `metrics: {max_streams: N}` of central and edge configs (absent: kDefaultMaxStreamSeries).
 base::Status ReadMetricsConfig(const config::Node& root, size_t* max_streams);

@@ -101,6 +101,7 @@ struct Session {
   std::string peer;
   int64_t start_ms = 0;    // monotonic
   int64_t start_unix = 0;  // wall clock, seconds
+  int64_t end_ms = 0;      // monotonic, when it ended before it was reported (HLS: its last request)
   uint64_t bytes = 0;      // sent to a viewer, received from a publisher
   uint64_t* domain_total = nullptr;  // LiveStats::DomainBytes
   bool active() const { return start_ms != 0; }

@@ -104,7 +104,7 @@ void Webhooks::EmitSessionEnded(const Session& s) {
                                           {"protocol", base::JsonQuote(s.protocol)},
                                           {"client", base::JsonQuote(s.peer)},
                                           {"start_time", std::to_string(s.start_unix)},
-                                          {"duration_ms", std::to_string(base::MonoMs() - s.start_ms)},
+                                          {"duration_ms", std::to_string((s.end_ms ? s.end_ms : base::MonoMs()) - s.start_ms)},
                                           {play ? "bytes_sent" : "bytes_received", std::to_string(s.bytes)}});
 }
 
