@@ -39,6 +39,7 @@ HlsServerOptions HlsOpts(const CentralConfig& c) {
   h.packager.fragment_ms = c.hls_fragment_ms;
   h.packager.window = c.hls_window;
   h.wait_ms = std::max<int64_t>(2 * c.hls_fragment_ms, 1000);
+  h.session_idle_ms = c.play_hls_session_ms;
   h.linger_ms = c.hls_linger_ms >= 0 ? c.hls_linger_ms : std::max<int64_t>(30000, 2 * c.hls_window * c.hls_fragment_ms);
   return h;
 }
@@ -75,7 +76,7 @@ base::Status Central::Start() {
   };
   hooks.draining = [this] { return draining_; };
   hooks.metrics = [this] { return Metrics(); };
-  hooks.streams = [this] { return net::StreamsJson(hub_); };
+  hooks.streams = [this] { return net::StreamsJson(hub_, nullptr, hls_ ? &hls_->sessions() : nullptr); };
   hooks.dashboard = [this](std::unique_ptr<net::HttpExchange> ex) { dashboard_->Handle(std::move(ex)); };
   hooks.kick = [this](const KickRequest& k) { Kick(k); };
   hooks.check_domain = [this](const auth::Domain& d) {
@@ -120,9 +121,13 @@ base::Status Central::Start() {
   topts.ffmpeg = config_.ffmpeg;
   topts.max = config_.transcode_max;
   topts.templates = config_.templates;
-  // A rendition is an ordinary publish: it is packaged for HLS like any other.
-  transcode_ = std::make_unique<TranscodeManager>(loop_, &hub_, std::move(topts),
-                                                  [this](live::Stream* s) { hls_->OnPublishStarted(s); });
+  // A rendition is an ordinary publish: it is packaged for HLS like any other, and recorded with
+  // record.renditions when its domain records.
+  transcode_ = std::make_unique<TranscodeManager>(loop_, &hub_, std::move(topts), [this](live::Stream* s) {
+    hls_->OnPublishStarted(s);
+    const auth::Domain* d = domains_->Find(s->key().vhost);
+    if (config_.record_renditions && d && d->record) record_->OnPublishStarted(s);
+  });
   hls_->set_renditions([this](const live::StreamKey& k) { return transcode_->Renditions(k); });
   policy_->on_publish = [this](live::Stream* s) { OnPublishStarted(s); };
   flv_->set_fallback([this](std::unique_ptr<net::HttpExchange> ex) { hls_->Handle(std::move(ex)); });
@@ -165,7 +170,7 @@ void Central::OnPublishStarted(live::Stream* stream) {
   hls_->OnPublishStarted(stream);
   const auth::Domain* d = domains_->Find(stream->key().vhost);
   if (d && !d->transcode.empty()) transcode_->OnPublishStarted(stream, d->transcode);
-  // Renditions are not recorded (their source is).
+  // Renditions come back through the transcoder's callback (Start), not through here.
   if (d && d->record && !transcode_->IsRendition(stream->key())) record_->OnPublishStarted(stream);
 }
 
@@ -190,7 +195,7 @@ void Central::DrainWebhooks(std::function<void()> done) {
 
 std::string Central::Metrics() const {
   metrics::Exposition e;
-  net::AddLiveMetrics(stats_, hub_, &e, config_.metrics_max_streams);
+  net::AddLiveMetrics(stats_, hub_, &e, config_.metrics_max_streams, nullptr, hls_ ? &hls_->sessions() : nullptr);
   if (webhooks_) webhooks_->AddMetrics(&e);
   if (hls_) hls_->AddMetrics(&e);
   if (transcode_) transcode_->AddMetrics(&e);

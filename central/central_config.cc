@@ -78,8 +78,9 @@ base::Result<CentralConfig> FromNode(const Node& root) {
     }
   }
   Node rec = root["record"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rec, {"format", "segment", "path"}));
+  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(rec, {"format", "segment", "path", "renditions"}));
   CDN_RETURN_IF_ERROR(config::ReadString(rec, "path", &c.record_path));
+  CDN_RETURN_IF_ERROR(config::ReadBool(rec, "renditions", &c.record_renditions));
   CDN_RETURN_IF_ERROR(config::ReadString(rec, "format", &c.record_format));
   if (c.record_format != "flv" && c.record_format != "mp4") return rec["format"].Error("must be flv or mp4");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(rec, "segment", &c.record_segment_ms));
@@ -91,7 +92,10 @@ base::Result<CentralConfig> FromNode(const Node& root) {
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "idle_timeout", &c.publish_idle_ms));
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(pub, "takeover_idle", &c.takeover_idle_ms));
   Node play = root["play"];
-  CDN_RETURN_IF_ERROR(config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "merge_window"}));
+  CDN_RETURN_IF_ERROR(
+      config::CheckKnownKeys(play, {"wait", "queue", "max_skips", "stall_timeout", "merge_window", "hls_session_timeout"}));
+  CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "hls_session_timeout", &c.play_hls_session_ms));
+  if (c.play_hls_session_ms < 1000) return play["hls_session_timeout"].Error("must be at least 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "merge_window", &c.play_merge_window_ms));
   if (c.play_merge_window_ms > 1000) return play["merge_window"].Error("must be at most 1s");
   CDN_RETURN_IF_ERROR(config::ReadDurationMs(play, "wait", &c.play_wait_ms));

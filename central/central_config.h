@@ -40,6 +40,7 @@ struct CentralConfig {
   std::string record_format = "flv";
   int64_t record_segment_ms = 30 * 60 * 1000;
   std::string record_path;  // record.path; empty: <data_dir>/record
+  bool record_renditions = false;  // record.renditions: a recorded domain's transcoded renditions too
   std::vector<auth::Domain> domains;
 
   // Live delivery knobs (add-ons to DESIGN.md's keys).
@@ -50,6 +51,7 @@ struct CentralConfig {
   uint64_t play_queue_bytes = 8 << 20;  // play.queue: per-viewer bound
   int64_t play_max_skips = 8;           // play.max_skips: a viewer that keeps falling behind is cut
   int64_t play_stall_ms = 15000;
+  int64_t play_hls_session_ms = 15000;  // play.hls_session_timeout: an HLS viewer quiet this long has left
   int64_t play_merge_window_ms = 50;    // play.merge_window: viewers' writes merged this long        // play.stall_timeout: a viewer whose socket takes nothing is cut
   uint64_t max_message_size = 8 << 20;  // rtmp.max_message_size
   int64_t handshake_timeout_ms = 10000; // rtmp.handshake_timeout

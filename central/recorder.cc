@@ -40,13 +40,6 @@ std::string UtcStamp(int64_t unix_ms) {
   return buf;
 }
 
-std::string Reason(const std::string& message) {
-  if (message.find("No space") != std::string::npos) return "disk_full";
-  if (message.find("queue") != std::string::npos) return "disk_slow";
-  if (message.rfind("open", 0) == 0 || message.rfind("mkdir", 0) == 0) return "open_error";
-  return "write_error";
-}
-
 }  // namespace
 
 int64_t RepairRecording(const std::string& path, uint64_t* bytes) {
@@ -139,6 +132,11 @@ base::Result<RecordEntry> RecordEntry::FromJson(std::string_view json) {
 // ---------------------------------------------------------------------------------------------
 // RecordWriter
 
+const char* RecordWriter::Result::reason() const {
+  if (error == ENOSPC || error == EDQUOT) return "disk_full";
+  return opening ? "open_error" : "write_error";
+}
+
 RecordWriter::RecordWriter(size_t max_queued_bytes) : max_queued_bytes_(max_queued_bytes) {
   thread_ = std::thread([this] { Run(); });
 }
@@ -180,13 +178,13 @@ size_t RecordWriter::queued_bytes() const {
   return queued_bytes_;
 }
 
-void RecordWriter::Fail(uint64_t file, const std::string& why) {
+void RecordWriter::Fail(uint64_t file, const std::string& why, int error, bool opening) {
   if (auto it = open_.find(file); it != open_.end()) {
     close(it->second.fd);
     it->second.fd = -1;
   }
   std::lock_guard<std::mutex> l(mu_);
-  results_.push_back(Result{file, Result::Kind::kError, why, 0});
+  results_.push_back(Result{file, Result::Kind::kError, why, 0, error, opening});
 }
 
 void RecordWriter::Run() {
@@ -206,12 +204,16 @@ void RecordWriter::Run() {
         std::filesystem::create_directories(std::filesystem::path(job.data).parent_path(), ec);
         if (ec) {
           open_[job.file] = FileState{-1, 0};
-          Fail(job.file, "mkdir " + std::filesystem::path(job.data).parent_path().string() + ": " + ec.message());
+          Fail(job.file, "mkdir " + std::filesystem::path(job.data).parent_path().string() + ": " + ec.message(),
+               ec.value(), true);
           break;
         }
         int fd = open(job.data.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         open_[job.file] = FileState{fd, 0};
-        if (fd < 0) Fail(job.file, "open " + job.data + ": " + strerror(errno));
+        if (fd < 0) {
+          const int err = errno;
+          Fail(job.file, "open " + job.data + ": " + strerror(err), err, true);
+        }
         break;
       }
       case Job::Kind::kWrite: {
@@ -222,7 +224,8 @@ void RecordWriter::Run() {
           ssize_t n = write(it->second.fd, job.data.data() + off, job.data.size() - off);
           if (n < 0 && errno == EINTR) continue;
           if (n <= 0) {
-            Fail(job.file, std::string("write: ") + (n < 0 ? strerror(errno) : "no progress"));
+            const int err = n < 0 ? errno : EIO;
+            Fail(job.file, std::string("write: ") + (n < 0 ? strerror(err) : "no progress"), err, false);
             break;
           }
           off += static_cast<size_t>(n);
@@ -268,11 +271,11 @@ void Recording::OnStreamEnd() {
   ended_ = true;
 }
 
-void Recording::Fail(const std::string& why) {
+void Recording::Fail(const std::string& why, const char* reason) {
   if (failed_) return;
   failed_ = true;
   gop_.clear();
-  ++manager_->stats_.failures[Reason(why)];
+  ++manager_->stats_.failures[reason];
   LOG(ERROR) << "record " << key_.ToString() << ": recording stopped: " << why << " (live delivery goes on)";
   if (auto it = manager_->entries_.find(entry_id_); it != manager_->entries_.end()) {
     it->second.state = "failed";
@@ -350,14 +353,15 @@ void Recording::OpenFile(const live::MediaPacket& first) {
     for (const live::PacketPtr& h : {stream_->video_sequence_header(), stream_->audio_sequence_header()})
       if (h) Append(*h, 0);
   }
-  if (!manager_->writer_.Open(file_, path)) Fail("record queue full: the disk is not keeping up");
+  if (!manager_->writer_.Open(file_, path)) Fail("record queue full: the disk is not keeping up", "disk_slow");
 }
 
 void Recording::FlushGop() {
   if (!file_ || gop_.empty()) return;
   if (!manager_->writer_.Write(file_, std::move(gop_))) {
     Fail("record queue over " + std::to_string(manager_->options_.max_queued_bytes >> 20) +
-         " MiB: the disk is not keeping up");
+             " MiB: the disk is not keeping up",
+         "disk_slow");
     return;
   }
   gop_.clear();
@@ -427,6 +431,7 @@ std::string RecordManager::NewPath(const live::StreamKey& key, int64_t start_ms,
   char hex[9];
   snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(rng()));
   *id = std::to_string(start_ms) + "-" + hex;
+  if (!options_.file_for_test.empty()) return options_.file_for_test;
   const std::string dir = options_.dir + "/" + SafeComponent(key.vhost) + "/" + SafeComponent(key.app) + "/" +
                           SafeComponent(key.name) + "/";
   std::string base = dir + SafeComponent(key.name) + "-" + UtcStamp(start_ms);
@@ -451,8 +456,12 @@ void RecordManager::Tick(int64_t now_ms) {
     if (f == files_.end()) continue;
     if (r.kind == RecordWriter::Result::Kind::kError) {
       if (f->second.owner) {
-        f->second.owner->Fail(r.message);
+        f->second.owner->Fail(r.message, r.reason());
       } else if (auto e = entries_.find(f->second.entry_id); e != entries_.end()) {
+        // The stream is gone and its last file was closing: that file still failed.
+        ++stats_.failures[r.reason()];
+        LOG(ERROR) << "record " << e->second.vhost << "/" << e->second.app << "/" << e->second.stream << ": "
+                   << e->second.path << ": " << r.message;
         e->second.state = "failed";
         e->second.error = r.message;
         Put(e->second);

@@ -62,6 +62,10 @@ class RecordWriter {
     enum class Kind { kError, kClosed } kind;
     std::string message;
     uint64_t bytes = 0;
+    int error = 0;         // kError: the errno
+    bool opening = false;  // kError: from mkdir/open, not from a write
+    // The metric label of a kError: disk_full (ENOSPC, EDQUOT), open_error or write_error.
+    const char* reason() const;
   };
   explicit RecordWriter(size_t max_queued_bytes);
   ~RecordWriter();  // finishes queued jobs, then joins
@@ -81,7 +85,7 @@ class RecordWriter {
   };
   bool Push(Job job);
   void Run();
-  void Fail(uint64_t file, const std::string& why);
+  void Fail(uint64_t file, const std::string& why, int error, bool opening);
 
   const size_t max_queued_bytes_;
   mutable std::mutex mu_;
@@ -115,7 +119,8 @@ class Recording : public live::Consumer {
   bool ended() const { return ended_; }
   bool failed() const { return failed_; }
   bool recording() const { return file_ != 0; }
-  void Fail(const std::string& why);
+  // Stops this stream's recording; `reason` labels the failure metric.
+  void Fail(const std::string& why, const char* reason);
   void OnFileClosed(uint64_t file) {
     if (file == file_) file_ = 0;
   }
@@ -148,6 +153,9 @@ class RecordManager {
     int64_t segment_ms = 30 * 60 * 1000;
     std::string ffmpeg = "ffmpeg";
     size_t max_queued_bytes = 64 << 20;
+    // Tests only: the file every recording is written to instead of a generated name (e.g.
+    // /dev/full, where each write fails with ENOSPC).
+    std::string file_for_test;
   };
   RecordManager(net::EventLoop* loop, live::StreamHub* hub, store::KvStore* catalog, Options options);
   ~RecordManager();
@@ -169,7 +177,6 @@ class RecordManager {
  private:
   friend class Recording;
   void Put(const RecordEntry& e);
-  void Finish(uint64_t file, const RecordWriter::Result* error);
   void Remux(RecordEntry e);
   std::string NewPath(const live::StreamKey& key, int64_t start_ms, std::string* id) const;
 

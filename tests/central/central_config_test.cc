@@ -30,6 +30,7 @@ TEST_CASE("configs/central.yaml loads") {
   CHECK(c->templates.at("sd").audio_bitrate == 64000);
   CHECK(c->record_format == "flv");
   CHECK(c->record_segment_ms == 30 * 60 * 1000);
+  CHECK(!c->record_renditions);  // renditions are not recorded unless asked
   CHECK(c->reconnect_grace_ms == 10000);
   CHECK(c->publish_idle_ms == 15000);
   CHECK(c->takeover_idle_ms == 5000);
@@ -52,6 +53,16 @@ TEST_CASE("an empty config is all defaults") {
   CHECK(c->max_message_size == d.max_message_size);
   CHECK(c->domains.empty());
   CHECK(c->log_level == "info");
+  CHECK(!c->record_renditions);
+}
+
+TEST_CASE("record: renditions, path, format and segment") {
+  auto c = CentralConfig::Parse("record: {renditions: true, path: /srv/rec, format: mp4, segment: 10m}\n");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(c->record_renditions);
+  CHECK(c->record_path == "/srv/rec");
+  CHECK(c->record_format == "mp4");
+  CHECK(c->record_segment_ms == 10 * 60 * 1000);
 }
 
 TEST_CASE("bad configs name the YAML path") {
@@ -72,6 +83,7 @@ TEST_CASE("bad configs name the YAML path") {
       {"hls window range", "hls: {window: 1}\n", "hls.window (line 1): must be between 2 and 100"},
       {"hls fragment too short", "hls: {fragment: 100ms}\n", "hls.fragment (line 1): must be at least 500ms"},
       {"record format", "record:\n  format: avi\n", "record.format (line 2): must be flv or mp4"},
+      {"record renditions", "record:\n  renditions: sometimes\n", "record.renditions (line 2): expected true or false"},
       {"play queue too small", "play: {queue: 1KiB}\n", "play.queue (line 1): must be at least 256KiB"},
       {"max_skips zero", "play: {max_skips: 0}\n", "play.max_skips (line 1): must be between"},
       {"templates not a map", "transcode: {templates: [sd]}\n", "transcode.templates (line 1): expected a map"},

@@ -3,14 +3,19 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <doctest/doctest.h>
+#include "lib/base/log.h"
 #include "lib/media/flv.h"
+#include "lib/metrics/exposition.h"
+#include "tests/lib/live/live_test_util.h"
 
 namespace cdn::central {
 namespace {
@@ -35,6 +40,51 @@ std::string Flv(int tags) {
   std::string out = media::FlvFileHeader(true, true);
   for (int i = 0; i < tags; ++i) media::AppendFlvTag(media::TagType::kVideo, uint32_t(i * 40), std::string(100 + i, 'x'), &out);
   return out;
+}
+
+size_t OpenFds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// Waits (bounded) for `n` writer results.
+std::vector<RecordWriter::Result> Results(RecordWriter& w, size_t n) {
+  std::vector<RecordWriter::Result> results;
+  for (int i = 0; i < 300 && results.size() < n; ++i) {
+    for (auto& r : w.TakeResults()) results.push_back(r);
+    if (results.size() < n) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return results;
+}
+
+// Sends stderr (where LOG writes) to a file while alive; text() is what was logged.
+class CapturedStderr {
+ public:
+  CapturedStderr() : path_(TempPath("stderr.log")) {
+    fflush(stderr);
+    saved_ = dup(2);
+    FILE* f = fopen(path_.c_str(), "w");
+    dup2(fileno(f), 2);
+    fclose(f);
+  }
+  ~CapturedStderr() {
+    dup2(saved_, 2);
+    close(saved_);
+    unlink(path_.c_str());
+  }
+  std::string text() const { return ReadFile(path_); }
+
+ private:
+  std::string path_;
+  int saved_;
+};
+
+// The value of one series in Prometheus text, or -1.
+double Series(const std::string& text, const std::string& series) {
+  size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
 }
 
 }  // namespace
@@ -125,9 +175,110 @@ TEST_CASE("RecordWriter: writes in order; an unwritable path is an error result,
   CHECK(results[1].file == 2);
   CHECK(results[1].kind == RecordWriter::Result::Kind::kError);
   CHECK(results[1].message.find("mkdir") == 0);
+  CHECK(results[1].opening);
+  CHECK(std::string(results[1].reason()) == "open_error");
   CHECK(results[2].file == 2);
   CHECK(results[2].kind == RecordWriter::Result::Kind::kClosed);
   std::filesystem::remove_all(TempPath("writer"));
+}
+
+TEST_CASE("RecordWriter: a full disk (/dev/full: ENOSPC) is a disk_full error and the file is closed") {
+  const size_t fds = OpenFds();
+  RecordWriter w(1 << 20);
+  CHECK(w.Open(7, "/dev/full"));
+  CHECK(w.Write(7, media::FlvFileHeader(true, true)));
+  CHECK(w.Write(7, std::string(64 << 10, 'x')));  // dropped: the file already failed
+  w.Close(7);
+  std::vector<RecordWriter::Result> results = Results(w, 2);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].file == 7);
+  CHECK(results[0].kind == RecordWriter::Result::Kind::kError);
+  CHECK(results[0].error == ENOSPC);
+  CHECK(!results[0].opening);
+  CHECK(results[0].message == std::string("write: ") + strerror(ENOSPC));
+  CHECK(std::string(results[0].reason()) == "disk_full");
+  CHECK(results[1].file == 7);
+  CHECK(results[1].kind == RecordWriter::Result::Kind::kClosed);
+  CHECK(results[1].bytes == 0);
+  CHECK(w.queued_bytes() == 0);
+  CHECK(OpenFds() == fds);  // the failed file's descriptor is closed, not leaked
+  CHECK(Results(w, 1).empty());  // one error per file, nothing more
+}
+
+TEST_CASE("RecordManager: a full disk stops that stream's recording (error log, disk_full metric); viewers go on") {
+  const std::string dir = TempPath("manager");
+  auto catalog = store::KvStore::Open(dir + "/catalog");
+  REQUIRE(catalog.ok());
+  net::EventLoop loop;
+  live::StreamHub hub(live::HubOptions{});
+  RecordManager::Options o;
+  o.dir = dir + "/record";
+  o.file_for_test = "/dev/full";
+  auto manager = std::make_unique<RecordManager>(&loop, &hub, catalog->get(), o);
+  const live::StreamKey key{"push.example.com", "live", "room"};
+  auto s = hub.Publish(key, hub.NextPublisherId(), 0);
+  REQUIRE(s.ok());
+  live::Stream* stream = *s;
+  live::testing::RecordingConsumer viewer;
+  stream->AddConsumer(&viewer);
+  manager->OnPublishStarted(stream);
+  using live::PacketType;
+  using namespace live::testing;  // NOLINT: test helpers
+  stream->OnMessage(PacketType::kVideo, 0, AvcSequenceHeader(), 0);
+  stream->OnMessage(PacketType::kAudio, 0, AacSequenceHeader(), 0);
+  uint32_t ts = 0;
+  auto gop = [&] {  // one second: a key frame, 24 inter frames, audio
+    for (int i = 0; i < 25; ++i, ts += 40) {
+      stream->OnMessage(PacketType::kVideo, ts, i == 0 ? KeyFrame(2000) : InterFrame(500), ts);
+      stream->OnMessage(PacketType::kAudio, ts, AacFrame(), ts);
+    }
+  };
+  std::string log;
+  {
+    CapturedStderr captured;
+    gop();
+    CHECK(manager->active() == 1);
+    gop();  // the next key frame flushes the first GOP: the write fails
+    std::string text;
+    for (int i = 0; i < 300; ++i) {
+      manager->Tick(0);
+      metrics::Exposition e;
+      manager->AddMetrics(&e);
+      text = e.Render();
+      if (Series(text, "livecdn_recordings_total{result=\"failed\"}") == 1) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(Series(text, "livecdn_recording_failures_total{reason=\"disk_full\"}") == 1);
+    CHECK(Series(text, "livecdn_recording_failures_total{reason=\"write_error\"}") == 0);
+    CHECK(Series(text, "livecdn_recordings_total{result=\"failed\"}") == 1);
+    CHECK(Series(text, "livecdn_recordings_total{result=\"done\"}") == 0);
+    CHECK(Series(text, "livecdn_recordings") == 0);
+    log = captured.text();
+  }
+  CHECK(log.find("record push.example.com/live/room: recording stopped: write: " + std::string(strerror(ENOSPC)) +
+                 " (live delivery goes on)") != std::string::npos);
+  CHECK(manager->active() == 0);
+  std::vector<RecordEntry> entries = manager->List("", "", "");
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].state == "failed");
+  CHECK(entries[0].error == std::string("write: ") + strerror(ENOSPC));
+  // The stream goes on: the viewer gets every packet, and no new file is tried for this session.
+  const size_t before = viewer.packets.size();
+  gop();
+  gop();
+  manager->Tick(0);
+  CHECK(viewer.packets.size() == before + 100);
+  CHECK(manager->active() == 0);
+  CHECK(manager->List("", "", "").size() == 1);
+  // The failed entry is in the catalog too (it survives a restart as failed, not "recording").
+  manager.reset();
+  RecordManager reopened(&loop, &hub, catalog->get(), o);
+  reopened.Recover();
+  entries = reopened.List("", "", "");
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].state == "failed");
+  stream->RemoveConsumer(&viewer);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace cdn::central

@@ -7,7 +7,9 @@
 - `record.format: mp4` with a short `record.segment` rotates files and remuxes each to a
   faststart MP4;
 - a record path that cannot be written stops recording for that stream (error log, metric) while
-  an HTTP-FLV viewer keeps receiving 25 fps."""
+  an HTTP-FLV viewer keeps receiving 25 fps;
+- with `record.renditions: true`, a recorded domain's transcoded rendition `<stream>_sd` is
+  recorded too, at the template's size."""
 import json
 import os
 import subprocess
@@ -41,6 +43,52 @@ def probe_duration(path):
 def decode_errors(path):
     r = run(["ffmpeg", "-hide_banner", "-v", "error", "-i", path, "-f", "null", "-"], timeout=120)
     return r.returncode, r.stderr.strip()
+
+
+def video_size(path):
+    r = run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height",
+             "-of", "json", path])
+    streams = json.loads(r.stdout or "{}").get("streams", [])
+    return (streams[0].get("codec_name"), streams[0].get("width"), streams[0].get("height")) if streams else None
+
+
+def renditions():
+    """record.renditions: the source and its `sd` rendition are both recorded."""
+    passed = 0
+    c = Central(domains_yaml="""
+domains:
+  - {name: push.test, type: push, transcode: [sd], record: true}
+""", extra_yaml="""
+transcode:
+  templates:
+    sd: {width: 160, height: 120, video_bitrate: 100k, audio_bitrate: 32k, preset: ultrafast}
+record: {renditions: true}
+""")
+    pub = None
+    try:
+        pub = publish(c.rtmp("tc"), seconds=8)
+        pub.wait(timeout=60)
+        pub = None
+        # The rendition's file closes when its ffmpeg has flushed and the output is unpublished.
+        wait_until(lambda: sorted((r["stream"], r["state"]) for r in records(c)) == [("tc", "done"), ("tc_sd", "done")],
+                   15, step=0.2, what="the source and rendition recordings done")
+        by_stream = {r["stream"]: r for r in records(c)}
+        sd = by_stream["tc_sd"]
+        print(sd)
+        check(sd["domain"] == "push.test" and "/push.test/live/tc_sd/" in sd["path"] and sd["format"] == "flv",
+              "the rendition is in the catalog under its own name")
+        size = video_size(sd["path"])
+        check(size == ("h264", 160, 120), f"the rendition's recording is at the template's 160x120 ({size})")
+        rc, err = decode_errors(sd["path"])
+        dur, _ = probe_duration(sd["path"])
+        check(rc == 0 and err == "" and dur >= 4, f"the rendition's recording decodes ({dur:.1f} s, {err[:200]})")
+        check(video_size(by_stream["tc"]["path"]) == ("h264", 320, 240), "the source is recorded at its own 320x240")
+        passed += 4
+    finally:
+        if pub:
+            stop(pub)
+        c.close()
+    return passed
 
 
 def main():
@@ -139,7 +187,6 @@ def main():
             check(not os.path.exists(x["path"][:-4] + ".flv"), "the FLV is removed after the remux")
         check(len(mp4s) == 3 and abs(total - 11) <= 1.5, f"rotation every 4 s: {len(mp4s)} files, {total:.1f} s in all")
         passed += 2 * len(mp4s) + 1
-        print(f"{passed} passed, 0 failed")
     finally:
         if viewer:
             viewer.close()
@@ -147,6 +194,8 @@ def main():
             stop(p)
         for x in (c, c_mp4, bad):
             x.close()
+    passed += renditions()
+    print(f"{passed} passed, 0 failed")
 
 
 if __name__ == "__main__":
