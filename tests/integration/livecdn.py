@@ -60,6 +60,24 @@ def stop(p, sig=signal.SIGTERM, timeout=5):
     return p.returncode
 
 
+def child_pids(pid, comm=None):
+    """pids of the processes whose parent is `pid` (named `comm` if given), zombies included: a
+    zombie child would be a bug."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and (comm is None or name == comm):
+            out.append(int(p))
+    return out
+
+
 def free_port(host="127.0.0.1"):
     s = socket.socket()
     s.bind((host, 0))

@@ -9,7 +9,7 @@ import re
 import signal
 import time
 
-from livecdn import BIN, Central, Edge, check, ffprobe_streams, metric_sum, publish, run, stop, wait_until
+from livecdn import BIN, Central, Edge, check, child_pids, ffprobe_streams, metric_sum, publish, run, stop, wait_until
 from test_edge_hls import fetch
 
 DOMAINS = """
@@ -27,21 +27,7 @@ transcode:
 
 
 def ffmpeg_children(pid):
-    """pids of ffmpeg processes whose parent is `pid` (zombies included: they would be a bug)."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid and comm == "ffmpeg":
-            out.append(int(p))
-    return out
+    return child_pids(pid, "ffmpeg")
 
 
 def video_size(url):

@@ -10,7 +10,7 @@ import tempfile
 import time
 from datetime import datetime
 
-from livecdn import Central, check, metric_sum, publish, stop, wait_until
+from livecdn import Central, check, child_pids, metric_sum, publish, stop, wait_until
 
 DOMAINS = """
 domains:
@@ -26,19 +26,7 @@ NAME = "push.test/live/room_sd"
 
 
 def children(pid):
-    """pids of the processes whose parent is `pid`, zombies included (they would be a bug)."""
-    out = []
-    for p in os.listdir("/proc"):
-        if not p.isdigit():
-            continue
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            out.append(int(p))
-    return out
+    return child_pids(pid)
 
 
 def times(logs, what):
