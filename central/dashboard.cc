@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 #include "lib/base/json.h"
@@ -72,8 +75,8 @@ Dashboard::Dashboard(net::EventLoop* loop, DashboardConfig config, std::string h
       client_(loop, 1 << 20),
       timer_(loop, [this] { Poll(); }) {
   for (const auto& e : config_.edges) {
-    Probe p;
-    p.url = e;
+    EdgeProbe p;
+    p.health.url = p.streams.url = e;
     edges_.push_back(std::move(p));
   }
   scheduler_.url = config_.scheduler;
@@ -86,7 +89,10 @@ void Dashboard::Start() {
 }
 
 void Dashboard::Poll() {
-  for (auto& e : edges_) Fetch(&e, "/healthz");
+  for (auto& e : edges_) {
+    Fetch(&e.health, "/healthz");
+    Fetch(&e.streams, "/api/v1/streams");
+  }
   if (!scheduler_.url.empty()) Fetch(&scheduler_, "/metrics");
 }
 
@@ -105,7 +111,7 @@ void Dashboard::Fetch(Probe* p, const std::string& path) {
 std::string Dashboard::ClusterJson() const {
   std::string out = "{\"hls_base\": " + base::JsonQuote(hls_base_) + ", \"edges\": [";
   for (size_t i = 0; i < edges_.size(); ++i) {
-    const Probe& e = edges_[i];
+    const Probe& e = edges_[i].health;
     if (i) out += ", ";
     // Embedded as-is only when it is JSON (a misbehaving target must not break the page).
     const bool json = e.ok && base::JsonValue::Parse(e.body).ok();
@@ -113,7 +119,7 @@ std::string Dashboard::ClusterJson() const {
            ", \"error\": " + base::JsonQuote(json || !e.ok ? e.error : "not JSON") + ", \"health\": " + (json ? e.body : "null") +
            "}";
   }
-  out += "], \"scheduler\": ";
+  out += "], \"streams\": " + EdgeStreamsJson() + ", \"scheduler\": ";
   if (scheduler_.url.empty()) {
     out += "null";
   } else {
@@ -121,6 +127,57 @@ std::string Dashboard::ClusterJson() const {
            ", \"error\": " + base::JsonQuote(scheduler_.error) + ", \"metrics\": " + base::JsonQuote(scheduler_.body) + "}";
   }
   return out + "}\n";
+}
+
+// The streams the edges hold, with their viewers summed across edges. Central's own count of a
+// stream includes one viewer per edge pulling it from central; `edges_pulling` counts the edges
+// that hold the stream with a publisher, which the page subtracts from central's count to get
+// central's direct viewers. An edge cannot say whether that publisher is its pull from central or
+// a local publisher it relays up; in the second case the edge also counts its relay among the
+// stream's viewers, so the CDN-wide sum (edges + central - edges_pulling) stays right as long as
+// central has at least that many viewers (the page clamps at zero).
+std::string Dashboard::EdgeStreamsJson() const {
+  struct Sum {
+    uint64_t viewers = 0, bitrate_bps = 0;
+    double fps = 0;
+    int pulling = 0;
+    std::string per_edge;  // JSON objects
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Sum> sums;
+  for (const EdgeProbe& e : edges_) {
+    if (!e.streams.ok) continue;
+    auto doc = base::JsonValue::Parse(e.streams.body);
+    if (!doc.ok() || !(*doc)["streams"].is_array()) continue;  // not an edge's stream list
+    std::string edge = e.streams.url;
+    if (auto h = base::JsonValue::Parse(e.health.body); e.health.ok && h.ok() && (*h)["node_id"].is_string())
+      edge = (*h)["node_id"].str();
+    for (const base::JsonValue& st : (*doc)["streams"].items()) {
+      if (!st["vhost"].is_string() || !st["app"].is_string() || !st["stream"].is_string()) continue;
+      Sum& sum = sums[{st["vhost"].str(), st["app"].str(), st["stream"].str()}];
+      const uint64_t viewers = st["viewers"].uint_or(0, 1u << 30);
+      const bool publishing = st["publishing"].boolean();
+      sum.viewers += viewers;
+      sum.pulling += publishing ? 1 : 0;
+      // The ingest as an edge sees it (for streams this central does not hold).
+      sum.bitrate_bps = std::max(sum.bitrate_bps, st["bitrate_bps"].uint_or(0));
+      if (st["fps"].is_number()) sum.fps = std::max(sum.fps, st["fps"].number());
+      if (!sum.per_edge.empty()) sum.per_edge += ", ";
+      sum.per_edge += "{\"edge\": " + base::JsonQuote(edge) + ", \"viewers\": " + std::to_string(viewers) +
+                      ", \"publishing\": " + (publishing ? "true" : "false") + "}";
+    }
+  }
+  std::string out = "[";
+  for (const auto& [key, sum] : sums) {
+    const auto& [vhost, app, stream] = key;
+    if (out.size() > 1) out += ", ";
+    char fps[32];
+    snprintf(fps, sizeof fps, "%.2f", sum.fps);
+    out += "{\"vhost\": " + base::JsonQuote(vhost) + ", \"app\": " + base::JsonQuote(app) +
+           ", \"stream\": " + base::JsonQuote(stream) + ", \"edge_viewers\": " + std::to_string(sum.viewers) +
+           ", \"edges_pulling\": " + std::to_string(sum.pulling) + ", \"bitrate_bps\": " +
+           std::to_string(sum.bitrate_bps) + ", \"fps\": " + fps + ", \"edges\": [" + sum.per_edge + "]}";
+  }
+  return out + "]";
 }
 
 void Dashboard::ServeAsset(net::HttpExchange* ex, const std::string& name) {

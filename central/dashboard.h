@@ -1,10 +1,10 @@
 // Dashboard: central's built-in operator page (/dashboard, issue 8 "Dashboards"). Serves the page
 // compiled into the binary (central/dashboard/index.html), the npm libraries it uses (uPlot,
 // hls.js) from an assets directory found beside the binary (<bin>/../share/livecdn/dashboard,
-// or dashboard.assets), and /dashboard/api/cluster: the last /healthz of each configured edge
-// and the scheduler's /metrics, polled by central (browsers cannot read other admin listeners:
-// no CORS there). Missing assets are a 404 the page survives (tables without charts/preview).
-// Loop thread only.
+// or dashboard.assets), and /dashboard/api/cluster: the last /healthz and /api/v1/streams of each
+// configured edge (viewers summed per stream across edges) and the scheduler's /metrics, polled
+// by central (browsers cannot read other admin listeners: no CORS there). Missing assets are a
+// 404 the page survives (tables without charts/preview). Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -59,16 +59,20 @@ class Dashboard {
     std::string body, error;
     bool busy = false;
   };
+  struct EdgeProbe {
+    Probe health, streams;
+  };
   void Poll();
   void Fetch(Probe* p, const std::string& path);
   std::string ClusterJson() const;
+  std::string EdgeStreamsJson() const;
   void ServeAsset(net::HttpExchange* ex, const std::string& name);
 
   net::EventLoop* loop_;
   DashboardConfig config_;
   std::string hls_base_;
   std::string assets_dir_;
-  std::vector<Probe> edges_;
+  std::vector<EdgeProbe> edges_;  // fixed at construction: Fetch keeps pointers into it
   Probe scheduler_;
   net::HttpClient client_;
   net::Timer timer_;

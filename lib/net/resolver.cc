@@ -145,14 +145,14 @@ void HostCache::Refresh(const std::string& host) {
     if (!a.error.empty()) {
       if (e.last_error != a.error) LOG(WARN) << "resolve " << host << ": " << a.error << (e.address.empty() ? "" : "; keeping " + e.address);
       e.last_error = a.error;
-      e.expires_ms = now + 2000;  // retry soon
+      e.expires_ms = now + limits_.retry_ms;  // retry soon
       return;
     }
     if (e.address != a.addresses.front()) LOG(INFO) << "resolve " << host << ": " << a.addresses.front() << " (ttl " << a.ttl_seconds << " s)";
     e.last_error.clear();
     // Keep the current address while it is still offered (stable rendezvous targets).
     if (std::find(a.addresses.begin(), a.addresses.end(), e.address) == a.addresses.end()) e.address = a.addresses.front();
-    e.expires_ms = now + std::clamp<int64_t>(a.ttl_seconds, 5, 300) * 1000;
+    e.expires_ms = now + std::clamp<int64_t>(a.ttl_seconds, limits_.min_ttl_s, limits_.max_ttl_s) * 1000;
   });
 }
 

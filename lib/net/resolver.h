@@ -52,9 +52,17 @@ class Resolver {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// The owner calls Tick() periodically and destroys the Resolver before the HostCache (pending
+// answers write into it).
 class HostCache {
  public:
-  HostCache(EventLoop* loop, Resolver* resolver) : loop_(loop), resolver_(resolver) {}
+  struct Limits {
+    int min_ttl_s = 5;          // answers' TTLs are clamped to [min_ttl_s, max_ttl_s]
+    int max_ttl_s = 300;
+    int64_t retry_ms = 2000;    // after a failed lookup (the last good address stays in use)
+  };
+  HostCache(EventLoop* loop, Resolver* resolver) : HostCache(loop, resolver, Limits{}) {}
+  HostCache(EventLoop* loop, Resolver* resolver, Limits limits) : loop_(loop), resolver_(resolver), limits_(limits) {}
   // Starts resolving `host` (no-op for IP literals or hosts already tracked).
   void Track(const std::string& host);
   // The current address for `host`: itself when numeric, nullopt while unresolved.
@@ -72,6 +80,7 @@ class HostCache {
   void Refresh(const std::string& host);
   EventLoop* loop_;
   Resolver* resolver_;
+  Limits limits_;
   std::map<std::string, Entry> entries_;
 };
 

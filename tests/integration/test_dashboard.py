@@ -1,6 +1,8 @@
 """Issue 8, done-when 2: headless Chromium (Debian chromium via playwright-core) opens central's
-built-in /dashboard while ffmpeg publishes and curl viewers watch: the stream is listed with its
-viewers and ingest bitrate, the edge table shows a healthy edge and a dead one, the DNS table
+built-in /dashboard while ffmpeg publishes, curl viewers watch on central and HTTP-FLV viewers
+watch through a real cache-edge: the stream is listed with its CDN-wide viewers (the edge's
+viewers, summed by central from the edge's /api/v1/streams, plus central's direct viewers: its
+own count less the edge's pull) and ingest bitrate, the edge table shows healthy edges and a dead one, the DNS table
 counts dig queries per region (read by central from the scheduler), uPlot charts are drawn, and
 the hls.js preview plays (video.currentTime advances). A screenshot is kept in
 <build>/test-artifacts/. Then the page must still load, without charts, when the npm assets are
@@ -11,14 +13,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
 
-from livecdn import BIN, Central, check, free_port, publish, spawn, stop, wait_until
+from livecdn import BIN, Central, Edge, HttpFlvViewer, check, free_port, get_json, publish, spawn, stop, wait_until
 from dns_harness import FakeEdge, Scheduler, dig
 from test_browser_hls import BROWSER_DIR, CHROMIUM, kill_leftover_chromium, missing_deps
 
 ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(BIN)), "test-artifacts")
 ADVANCE_S = 3
+EDGE_VIEWERS = 3
 
 
 def browse(url, stream, name, seconds, timeout=45):
@@ -78,6 +82,14 @@ domains: [pull.test]
 """).start()
     dash = f"dashboard: {{edges: [http://127.0.1.10:{north.port}, {dead_edge}], scheduler: http://127.0.0.1:{sched.admin_port}, poll: 500ms}}"
     c = Central(extra_yaml=dash)
+    # A real edge pulling from c; c's dashboard learns its admin URL by a restart (the edge's
+    # ports are known only once it exists, and it needs c's).
+    edge = Edge([c], name="edge-dash-1")
+    with open(c.config) as f:
+        conf = f.read()
+    with open(c.config, "w") as f:
+        f.write(conf.replace(f"{dead_edge}]", f"{dead_edge}, http://127.0.0.1:{edge.admin_port}]"))
+    c.restart()
     bare = Central(extra_yaml="dashboard: {assets: /nonexistent/livecdn-assets}", domains_yaml="""
 domains:
   - {name: push.test, type: push}
@@ -85,6 +97,15 @@ domains:
   - {name: sec.test, type: push, auth: {type: A, key: sec-key, required: true}}
 """)
     procs = []
+    viewers = []
+    reading = threading.Event()
+
+    def read_viewers():  # keeps the edge's viewers drained (no slow-viewer kicks while the browser runs)
+        while not reading.is_set():
+            for v in list(viewers):
+                v.pump(0.05)
+
+    reader = threading.Thread(target=read_viewers, daemon=True)
     try:
         procs.append(publish(c.rtmp("dash1"), seconds=90, size="320x240", gop=25))
         procs.append(publish(bare.rtmp("dash2"), seconds=90, size="160x120", rate=15, gop=15))
@@ -94,6 +115,28 @@ domains:
         for _ in range(2):
             procs.append(spawn(["curl", "-s", "-o", "/dev/null", "--max-time", "90", c.flv("dash1")]))
         procs.append(spawn(["curl", "-s", "-o", "/dev/null", "--max-time", "90", bare.flv("dash2")]))
+        for _ in range(EDGE_VIEWERS):
+            viewers.append(HttpFlvViewer(edge.http_port, "/live/dash1.flv?vhost=pull.test"))
+        reader.start()
+        wait_until(lambda: all(v.first_video_at for v in viewers), timeout=15, step=0.2, what="edge viewers get video")
+        # The JSON API: the edge's viewers summed per stream, and the edge counted as pulling it.
+        cluster_url = f"http://127.0.0.1:{c.admin_port}/dashboard/api/cluster"
+
+        def dash1_on_edges():
+            for st in get_json(cluster_url)[1].get("streams", []):
+                if (st["vhost"], st["app"], st["stream"]) == ("push.test", "live", "dash1"):
+                    return st
+            return None
+
+        wait_until(lambda: (dash1_on_edges() or {}).get("edge_viewers") == EDGE_VIEWERS, timeout=10, step=0.2,
+                   what="cluster API sums the edge's viewers")
+        st = dash1_on_edges()
+        check(st["edges_pulling"] == 1 and [e["edge"] for e in st["edges"]] == ["edge-dash-1"],
+              f"cluster API: dash1 on edges: {st}; edge log: "
+              + " | ".join(l[-160:] for l in edge.logs().splitlines() if " pull " in l or "WARN" in l)[-1500:])
+        central_count = [s for s in get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")[1]["streams"]
+                         if s["stream"] == "dash1"][0]["viewers"]
+        check(central_count == 2 + 1, f"central's own count is its 2 direct viewers + the edge's pull: {central_count}")
         for _ in range(3):
             dig(sched.port, "pull.test.livecdn.test", source="127.0.1.9")
         dig(sched.port, "pull.test.livecdn.test", source="127.0.2.9")
@@ -109,12 +152,20 @@ domains:
         print("currentTime each second:", [round(l["currentTime"], 2) for l in states])
         check(lines and lines[0].get("status") == 200, "GET /dashboard: 200")
         row = last.get("row") or {}
-        check(row.get("viewers", 0) >= 2, f"dash1 listed with its viewers ({row.get('viewers')}): {row.get('text')}")
+        # Central direct: the 2 curl viewers (3 where central counts the page's own HLS preview).
+        direct = row.get("centralViewers")
+        cdn = EDGE_VIEWERS + (direct if direct in (2, 3) else 2)
+        check(row.get("viewers") == cdn and row.get("edgeViewers") == EDGE_VIEWERS and direct in (2, 3),
+              f"dash1 listed with its CDN-wide viewers {cdn} = {EDGE_VIEWERS} on the edge + 2 on central "
+              f"({row.get('viewers')} = {row.get('edgeViewers')} + {direct}): {row.get('text')}")
+        check(last.get("viewersKpi") == cdn, f"header: {cdn} viewers CDN-wide ({last.get('viewersKpi')})")
+        check(all(not v.closed for v in viewers), "the edge's viewers stayed connected")
         check(row.get("bps", 0) > 50_000, f"dash1 listed with its ingest bitrate ({row.get('bps')} bit/s)")
         check(last.get("charts") and last.get("canvases", 0) >= 2, f"uPlot charts drawn ({last.get('canvases')} canvases)")
         edges = last.get("edges", [])
-        check(any("edge-north-1" in e and " ok " in f" {e} " for e in edges) and any("down" in e for e in edges),
-              f"edge table: one healthy, one down: {edges}")
+        check(any("edge-north-1" in e and " ok " in f" {e} " for e in edges) and any("down" in e for e in edges)
+              and any("edge-dash-1" in e and " ok " in f" {e} " for e in edges),
+              f"edge table: two healthy, one down: {edges}")
         # The south query falls over to north (the south edge is down): counted by the chosen region.
         check(last.get("regions", {}).get("north", 0) == 4,
               f"DNS decisions per region from the scheduler (3 north + 1 south failed over): {last.get('regions')}")
@@ -151,8 +202,14 @@ domains:
               f"the signed preview path verifies: {path} -> {r.stdout.strip()} {r.stderr.strip()}")
         check(c.alive() and bare.alive(), "centrals alive")
     finally:
+        reading.set()
+        if reader.is_alive():
+            reader.join(timeout=5)
+        for v in viewers:
+            v.close()
         for p in procs:
             stop(p)
+        edge.close()
         c.close()
         bare.close()
         sched.cleanup()

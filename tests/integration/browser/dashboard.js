@@ -33,9 +33,11 @@ async function main() {
         for (const r of document.querySelectorAll('#dns tr[data-region]')) regions[r.dataset.region] = Number(r.querySelector('.queries').textContent);
         return {
           row: row ? {viewers: Number(row.querySelector('.viewers').textContent), bps: Number(row.querySelector('.bitrate').dataset.bps),
+                      edgeViewers: Number(row.querySelector('.edge-viewers').textContent),
+                      centralViewers: Number(row.querySelector('.central-viewers').textContent),
                       text: row.innerText.replace(/\s+/g, ' ')} : null,
           edges: [...document.querySelectorAll('#edges tbody tr')].map((r) => r.innerText.replace(/\s+/g, ' ')),
-          regions, charts: window.dashboard.chartsAvailable, hls: window.dashboard.hlsAvailable,
+          regions, viewersKpi: Number(document.getElementById('k-viewers').textContent), charts: window.dashboard.chartsAvailable, hls: window.dashboard.hlsAvailable,
           canvases: document.querySelectorAll('.chart canvas').length,
           currentTime: v.currentTime, paused: v.paused, preview: document.getElementById('preview-status').textContent,
         };
