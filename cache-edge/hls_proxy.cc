@@ -119,7 +119,9 @@ void HlsProxy::StartFetch(const std::string& key) {
     origin.host = *ip;
   }
   ++upstream_requests_;
-  client_.Get("http://" + origin.ToString() + f.req.upstream_path, {}, timeout_ms_,
+  // Named as an edge: central counts the fill as a relay, not an HLS viewer.
+  client_.Get("http://" + origin.ToString() + f.req.upstream_path, {{"User-Agent", std::string(net::kEdgeClientId)}},
+              timeout_ms_,
               [this, key](const net::HttpResponse& r) { OnFetched(key, r); });
 }
 

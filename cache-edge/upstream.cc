@@ -35,6 +35,7 @@ rtmp::ClientSession::Options SessionFor(const live::StreamKey& key, const config
     if (!q.empty()) o.stream += "&" + q;
   }
   o.publish = publish;
+  o.flash_ver = std::string(net::kEdgeClientId);  // central counts us as a relay, not a viewer
   return o;
 }
 

@@ -88,6 +88,8 @@ class UpstreamRelay : public net::RtmpClient::Delegate, public live::Consumer {
   void OnClientClosed(const std::string& why) override;
   void OnPacket(const live::PacketPtr& packet) override;
   void OnStreamEnd() override;
+  bool is_viewer() const override { return false; }
+  bool is_relay() const override { return true; }
 
  private:
   void Connect();

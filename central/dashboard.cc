@@ -129,13 +129,10 @@ std::string Dashboard::ClusterJson() const {
   return out + "}\n";
 }
 
-// The streams the edges hold, with their viewers summed across edges. Central's own count of a
-// stream includes one viewer per edge pulling it from central; `edges_pulling` counts the edges
-// that hold the stream with a publisher, which the page subtracts from central's count to get
-// central's direct viewers. An edge cannot say whether that publisher is its pull from central or
-// a local publisher it relays up; in the second case the edge also counts its relay among the
-// stream's viewers, so the CDN-wide sum (edges + central - edges_pulling) stays right as long as
-// central has at least that many viewers (the page clamps at zero).
+// The streams the edges hold, with their viewers summed across edges; `edges_pulling` counts the
+// edges that hold the stream with a publisher (their pull from central, or a local publisher
+// relayed up). Neither pulls nor relays count as viewers anywhere (live::Consumer::is_relay), so
+// the page's CDN-wide viewers are the edges' plus central's own.
 std::string Dashboard::EdgeStreamsJson() const {
   struct Sum {
     uint64_t viewers = 0, bitrate_bps = 0;

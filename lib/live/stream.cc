@@ -19,6 +19,12 @@ void Stream::SendStart(Consumer* c) {
   }
 }
 
+size_t Stream::relay_count() const {
+  size_t n = 0;
+  for (const Consumer* c : consumers_) n += c && c->is_relay();
+  return n;
+}
+
 size_t Stream::viewer_count() const {
   size_t n = 0;
   for (const Consumer* c : consumers_) n += c && c->is_viewer();

@@ -30,8 +30,11 @@ class Consumer {
   virtual void OnPublisherGone() {}
   // The stream ended for good (grace expired, or kicked). The consumer is already detached.
   virtual void OnStreamEnd() = 0;
-  // Internal sinks (the HLS packager, later recorders) answer false: not counted as viewers.
+  // Internal sinks (the HLS packager, recorders, relays) answer false: not counted as viewers.
   virtual bool is_viewer() const { return true; }
+  // A copy of the stream on its way to another node of the CDN (an edge's pull from central, an
+  // edge's relay up to central): not a viewer, counted apart.
+  virtual bool is_relay() const { return false; }
 };
 
 struct StreamOptions {
@@ -51,7 +54,8 @@ class Stream {
   uint64_t publisher() const { return publisher_; }
   bool ever_published() const { return ever_published_; }
   size_t consumer_count() const { return consumers_.size(); }
-  size_t viewer_count() const;  // consumers that are viewers (not internal sinks)
+  size_t viewer_count() const;  // consumers that are viewers (not internal sinks, not relays)
+  size_t relay_count() const;   // consumers that are relays to other nodes
   int64_t publish_start_ms() const { return publish_start_ms_; }
   int64_t last_packet_ms() const { return last_packet_ms_; }
 

@@ -11,7 +11,9 @@ HlsViewer MakeHlsViewer(const HttpExchange& ex, std::string domain, live::Stream
   const size_t colon = v.peer.rfind(':');
   v.id = v.peer.substr(0, colon == std::string::npos ? v.peer.size() : colon);
   v.id += '\n';
-  v.id += ex.header("User-Agent");
+  const std::string ua = ex.header("User-Agent");
+  v.relay = IsEdgeClient(ua);
+  v.id += ua;
   v.id += '\n';
   v.id += ex.query();
   v.domain = std::move(domain);
@@ -23,6 +25,7 @@ HlsSessions::HlsSessions(LiveStats* stats, LivePolicy* policy, int64_t idle_ms, 
     : stats_(stats), policy_(policy), idle_ms_(idle_ms), max_sessions_(max_sessions) {}
 
 void HlsSessions::Count(const HlsViewer& viewer, uint64_t bytes, int64_t now_ms) {
+  if (viewer.relay) return;
   const std::string stream = viewer.key.ToString();
   std::string id = viewer.id;
   id += '\n';

@@ -26,6 +26,7 @@ struct HlsViewer {
   std::string peer;     // ip:port of the request that started it (the event's "client")
   std::string domain;   // the vhost the viewer named
   live::StreamKey key;  // the stream, under its push domain
+  bool relay = false;   // an edge filling its cache (User-Agent kEdgeClientId): not a viewer
 };
 
 HlsViewer MakeHlsViewer(const HttpExchange& ex, std::string domain, live::StreamKey key);
@@ -41,7 +42,7 @@ class HlsSessions {
   HlsSessions(const HlsSessions&) = delete;
   HlsSessions& operator=(const HlsSessions&) = delete;
 
-  // An answered request of `viewer` that sent `bytes` (body bytes).
+  // An answered request of `viewer` that sent `bytes` (body bytes); relays are not sessions.
   void Count(const HlsViewer& viewer, uint64_t bytes, int64_t now_ms);
   // Ends the sessions idle for `idle_ms`.
   void Tick(int64_t now_ms);

@@ -66,7 +66,7 @@ std::string StreamsJson(const live::StreamHub& hub, const ViewerCount& viewers, 
     o << "{\"vhost\": \"" << JsonEscape(s.key().vhost) << "\", \"app\": \"" << JsonEscape(s.key().app)
       << "\", \"stream\": \"" << JsonEscape(s.key().name) << "\", \"publishing\": " << (s.has_publisher() ? "true" : "false")
       << ", \"viewers\": " << ViewersOf(s, viewers, hls) << ", \"hls_viewers\": " << (hls ? hls->viewers(s.key()) : 0)
-      << ", \"bytes_in\": " << s.bytes_in();
+      << ", \"relays\": " << s.relay_count() << ", \"bytes_in\": " << s.bytes_in();
     const auto& in = s.ingest();
     const int64_t now = base::MonoMs();
     o << ", \"bitrate_bps\": " << in.bits_per_second(now) << ", \"fps\": " << in.frames_per_second(now)
@@ -159,6 +159,10 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "rtmp"}}, double(stats.rtmp_connections));
   e->Gauge("livecdn_connections", "Open client connections", {{"protocol", "flv"}}, double(stats.flv_connections));
   e->Gauge("livecdn_streams", "Streams with a live publisher", {}, double(hub.live_count()));
+  size_t relays = 0;
+  hub.ForEach([&](const live::Stream& s) { relays += s.relay_count(); });
+  e->Gauge("livecdn_relays", "Stream copies to other CDN nodes: edges pulling from central, an edge's relays up",
+           {}, double(relays));
   AddDomainBytes("livecdn_bytes_received_total", "Bytes received from clients, by protocol and domain",
                  stats.domain_bytes_in, {{"rtmp", stats.rtmp_bytes_in}}, e);
   std::map<std::string, uint64_t> sent{{"rtmp", stats.rtmp_bytes_out}, {"flv", stats.flv_bytes_out}};

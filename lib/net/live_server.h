@@ -19,6 +19,12 @@
 
 namespace cdn::net {
 
+// How an edge names itself to central: the flashVer of its RTMP pulls and relays and the
+// User-Agent of its HLS fetches. Central counts those as relays, not viewers (a client could
+// claim it too: that only moves it out of the viewer counts, it grants nothing).
+inline constexpr std::string_view kEdgeClientId = "LiveCDN-edge/1.0";
+inline bool IsEdgeClient(std::string_view id) { return id.starts_with("LiveCDN-edge/"); }
+
 // The node's cap on client connections (max_connections): RTMP connections and HTTP-FLV viewers
 // take a slot while they last. Shared by the servers of every event loop of a node (an edge's
 // workers), so the cap holds for the node however the kernel spreads connections over the loops.
@@ -104,6 +110,7 @@ struct Session {
   int64_t end_ms = 0;      // monotonic, when it ended before it was reported (HLS: its last request)
   uint64_t bytes = 0;      // sent to a viewer, received from a publisher
   uint64_t* domain_total = nullptr;  // LiveStats::DomainBytes
+  bool relay = false;       // an edge's pull (not a viewer: no play_stop event)
   bool active() const { return start_ms != 0; }
   void Count(uint64_t n) {
     bytes += n;

@@ -150,6 +150,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
 void RtmpConnection::OnPlay(const rtmp::StreamRequest& req) {
   const auto& info = session_.connect_info();
   name_ = tcp_->peer() + " " + info.vhost + "/" + info.app + "/" + req.name;
+  relay_ = IsEdgeClient(info.flash_ver);
   PlayRequest play;
   play.protocol = PlayProtocol::kRtmp;
   play.vhost = info.vhost;
@@ -202,6 +203,7 @@ void RtmpConnection::OnStreamStart() {
   if (stream_) {
     server_->stats_->StartSession(&usage_, Session::Kind::kPlay, "rtmp", session_.connect_info().vhost, stream_->key(),
                                   tcp_->peer());
+    usage_.relay = relay_;
   }
   session_.AcceptPlay();
   Flush();

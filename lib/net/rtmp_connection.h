@@ -37,6 +37,9 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
   void OnStreamStart() override;
   void OnPacket(const live::PacketPtr& packet) override;
   void OnStreamEnd() override;
+  // An edge pulling the stream (its flashVer says so): a relay, not a viewer.
+  bool is_viewer() const override { return !relay_; }
+  bool is_relay() const override { return relay_; }
 
  private:
   void Flush();
@@ -51,6 +54,7 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
   live::Stream* stream_ = nullptr;
   uint64_t publisher_id_ = 0;
   bool playing_ = false;
+  bool relay_ = false;
   bool closed_ = false;
   bool counted_first_frame_ = false;
   int64_t play_requested_ms_ = 0;

@@ -97,6 +97,7 @@ void Webhooks::EmitPublish(const live::StreamKey& key) {
 
 void Webhooks::EmitSessionEnded(const Session& s) {
   const bool play = s.kind == Session::Kind::kPlay;
+  if (play && s.relay) return;  // an edge's pull: its viewers are billed at the edge
   Emit(play ? "play_stop" : "unpublish", {{"domain", base::JsonQuote(s.domain)},
                                           {"stream_domain", base::JsonQuote(s.key.vhost)},
                                           {"app", base::JsonQuote(s.key.app)},

@@ -134,9 +134,10 @@ domains:
         check(st["edges_pulling"] == 1 and [e["edge"] for e in st["edges"]] == ["edge-dash-1"],
               f"cluster API: dash1 on edges: {st}; edge log: "
               + " | ".join(l[-160:] for l in edge.logs().splitlines() if " pull " in l or "WARN" in l)[-1500:])
-        central_count = [s for s in get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")[1]["streams"]
-                         if s["stream"] == "dash1"][0]["viewers"]
-        check(central_count == 2 + 1, f"central's own count is its 2 direct viewers + the edge's pull: {central_count}")
+        on_central = [s for s in get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")[1]["streams"]
+                      if s["stream"] == "dash1"][0]
+        check(on_central["viewers"] == 2 and on_central["relays"] == 1,
+              f"central counts its 2 direct viewers, and the edge's pull as a relay: {on_central}")
         for _ in range(3):
             dig(sched.port, "pull.test.livecdn.test", source="127.0.1.9")
         dig(sched.port, "pull.test.livecdn.test", source="127.0.2.9")

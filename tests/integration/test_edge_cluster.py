@@ -51,11 +51,12 @@ def rtmp_play_status(port, name, vhost="pull.test", timeout=10.0):
 
 
 def central_viewers(c, name="room"):
+    """(viewers, publishing, relays: edges pulling it) of a stream on central."""
     _, j = get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")
     for s in j["streams"]:
         if s["stream"] == name:
-            return s["viewers"], s["publishing"]
-    return 0, False
+            return s["viewers"], s["publishing"], s["relays"]
+    return 0, False, 0
 
 
 def main():
@@ -134,8 +135,9 @@ def main():
                 v.pump(0.005)
         ok = sum(1 for v in viewers if v.status == 200 and len(v.flv.video_frames()) > 10)
         check(ok == 100, f"100 viewers on edge B play ({ok})")
-        n, _ = central_viewers(c)
-        check(n == 1, f"central sees exactly one viewer (edge B's pull) for the stream ({n})")
+        n, _, pulls = central_viewers(c)
+        check(pulls == 1 and n == 0, f"central sees exactly one upstream connection (edge B's pull, a relay, not a "
+              f"viewer) for the stream ({pulls} relays, {n} viewers)")
         _, hb = get_json(f"http://127.0.0.1:{b.admin_port}/healthz")
         check(hb["connections"] >= 100 and hb["status"] == "ok", f"edge B /healthz counts its viewers ({hb['connections']})")
         for v in viewers:

@@ -21,10 +21,11 @@ RTMP_SECONDS = 14  # the RTMP viewers stay through the viewer-count and fps chec
 
 
 def central_stream(c, name):
+    """(edges pulling it from central, publishing) of a stream on central."""
     _, j = get_json(f"http://127.0.0.1:{c.admin_port}/api/v1/streams")
     for s in j["streams"]:
         if s["stream"] == name:
-            return s["viewers"], s["publishing"]
+            return s["relays"], s["publishing"]
     return 0, False
 
 
@@ -129,7 +130,7 @@ def main():
         m = e.metrics()
         check(metric_sum(m, "livecdn_worker_bridges") >= 1, "the stream is bridged to the worker thread")
         n, _ = central_stream(c, "room")
-        check(n == 1, f"central sees exactly one viewer (the edge's single pull) for the stream ({n})")
+        check(n == 1, f"central sees exactly one pull (the edge's) for the stream ({n})")
         _, h = get_json(f"http://127.0.0.1:{e.admin_port}/healthz")
         check(h["connections"] >= N_FLV + N_RTMP, f"/healthz sums both workers ({h['connections']})")
 

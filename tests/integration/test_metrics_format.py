@@ -37,14 +37,15 @@ def main():
         topo.viewer(c.flv("m1"))
         topo.viewer(c.flv("m1"))
         topo.viewer(c.flv("m2"))
-        topo.viewer(north.flv("m1"))  # the edge pulls m1: one more consumer on central
+        topo.viewer(north.flv("m1"))  # the edge pulls m1: a relay on central, not a viewer
         topo.viewer(topo.edges[1].flv("m2"))
         topo.dig("127.0.1.5", 3)
         topo.dig("127.0.2.5", 2)
 
         def viewers_ok():
             m = metrics_of(c.admin_port)
-            return metric_sum(m, "livecdn_viewers", stream="m1") == 3 and metric_sum(m, "livecdn_viewers", stream="m2") == 2
+            return (metric_sum(m, "livecdn_viewers", stream="m1") == 2 and metric_sum(m, "livecdn_viewers", stream="m2") == 1
+                    and metric_sum(m, "livecdn_relays") == 2)
         wait_until(viewers_ok, timeout=20, step=0.3, what="viewer gauges on central")
         time.sleep(2.5)  # one full ingest-meter window
 
@@ -57,8 +58,9 @@ def main():
             check(not missing, f"{inst} exports {', '.join(MUST[job])} (missing: {missing})")
 
         m = metrics_of(c.admin_port)
-        check(metric_sum(m, "livecdn_viewers", domain="push.test", app="live", stream="m1") == 3,
-              "central: livecdn_viewers{domain,app,stream=m1} == 3 (2 FLV viewers + the edge's pull)")
+        check(metric_sum(m, "livecdn_viewers", domain="push.test", app="live", stream="m1") == 2 and
+              metric_sum(m, "livecdn_relays") == 2,
+              "central: livecdn_viewers{domain,app,stream=m1} == 2 FLV viewers; the 2 edges' pulls are livecdn_relays")
         streams = {dict(l).get("stream") for (n, l) in m if n == "livecdn_viewers"}
         check(streams == {"m1", "m2", "_other"}, f"central: capped to 2 streams + _other: {sorted(streams)}")
         check(metric_sum(m, "livecdn_stream_series_overflow") == 1, "central: one stream summed under _other")
