@@ -111,7 +111,7 @@ std::optional<HlsRequest> AdmitHls(net::DomainPolicy* policy, net::LiveStats* st
   net::Admission a = policy->AdmitPlay(play);
   if (!a.ok()) {
     const bool not_found = a.status.code() == base::Status::Code::kNotFound;
-    stats->Reject(a.reason);
+    stats->Reject("play", a.reason);
     LOG(WARN) << "hls " << ex->peer() << " " << ex->path() << ": rejected (" << a.reason << "): " << a.status.message();
     ex->Reply(not_found ? 404 : 403, "text/plain", a.reason + ": " + a.status.message() + "\n",
               {{"Access-Control-Allow-Origin", "*"}});
@@ -144,8 +144,7 @@ void AddStats(net::LiveStats* into, const net::LiveStats& from) {
   AddMap(&into->upstream, from.upstream);
   AddMap(&into->cache, from.cache);
   AddMap(&into->cache_bytes, from.cache_bytes);
-  into->publish_accepted += from.publish_accepted;
-  into->play_accepted += from.play_accepted;
+  AddMap(&into->accepted, from.accepted);
   into->slow_viewer_skips += from.slow_viewer_skips;
   into->slow_viewer_kicks += from.slow_viewer_kicks;
   into->slow_viewer_dropped += from.slow_viewer_dropped;

@@ -176,7 +176,7 @@ void HlsServer::Handle(std::unique_ptr<net::HttpExchange> ex) {
   net::Admission a = policy_->AdmitPlay(req);
   if (!a.ok()) {
     const bool not_found = a.status.code() == base::Status::Code::kNotFound;
-    live_stats_->Reject(a.reason);
+    live_stats_->Reject("play", a.reason);
     Count(kind, not_found ? "not_found" : "denied");
     LOG(WARN) << "hls " << ex->peer() << " " << req.vhost << req.path << ": rejected (" << a.reason
               << "): " << a.status.message();

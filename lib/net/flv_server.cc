@@ -52,7 +52,7 @@ class FlvViewer : public live::Consumer {
     streaming_ = true;
     last_progress_ms_ = base::MonoMs();
     ++server_->stats_->players;
-    ++server_->stats_->play_accepted;
+    server_->stats_->Accept("play", "flv");
     if (stream_) server_->stats_->StartSession(&usage_, Session::Kind::kPlay, "flv", vhost_, stream_->key(), ex_->peer());
     Headers h = kCors;
     h.emplace_back("Cache-Control", "no-cache");
@@ -120,7 +120,7 @@ class FlvViewer : public live::Consumer {
 
   void OnWaitExpired() {
     if (streaming_ || done_) return;
-    server_->stats_->Reject("stream_not_found");
+    server_->stats_->Reject("play", "stream_not_found");
     LOG(INFO) << "flv " << name_ << ": stream not found after " << server_->options_.play_wait_ms << " ms";
     ex_->Reply(404, "text/plain", "stream not found\n", kCors);
     Finish("stream not found", false);
@@ -247,13 +247,13 @@ void FlvServer::OnRequest(std::unique_ptr<HttpExchange> ex) {
   Admission key = policy_->AdmitPlay(play);
   if (!key.ok()) {
     const bool not_found = key.status.code() == base::Status::Code::kNotFound;
-    stats_->Reject(key.reason);
+    stats_->Reject("play", key.reason);
     LOG(WARN) << "flv " << name << ": rejected (" << key.reason << "): " << key.status.message();
     ex->Reply(not_found ? 404 : 403, "text/plain", key.reason + ": " + key.status.message() + "\n", kCors);
     return;
   }
   if (!options_.budget->TryAcquire()) {
-    stats_->Reject("max_connections");
+    stats_->Reject("connect", "max_connections");
     LOG(WARN) << "flv " << name << ": refused, max_connections " << options_.budget->max() << " reached";
     ex->Reply(503, "text/plain", "max_connections reached\n", {{"Retry-After", "5"}, {"Connection", "close"}});
     return;

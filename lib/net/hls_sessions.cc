@@ -38,6 +38,7 @@ void HlsSessions::Count(const HlsViewer& viewer, uint64_t bytes, int64_t now_ms)
     }
     it = sessions_.emplace(std::move(id), Entry{}).first;
     stats_->StartSession(&it->second.session, Session::Kind::kPlay, "hls", viewer.domain, viewer.key, viewer.peer);
+    stats_->Accept("play", "hls");
     it->second.session.domain_total = nullptr;  // HLS bytes reach the domain totals per response
     PerStream& ps = streams_[stream];
     ps.key = viewer.key;

@@ -176,15 +176,24 @@ void AddLiveMetrics(const LiveStats& stats, const live::StreamHub& hub, metrics:
     e->Counter("livecdn_hls_untracked_total", "HLS requests of viewers past the session table's bound", {},
                double(hls->untracked()));
   }
-  e->Counter("livecdn_publish_accepted_total", "Publishes accepted", {}, double(stats.publish_accepted));
-  e->Counter("livecdn_play_accepted_total", "Plays accepted", {}, double(stats.play_accepted));
-  // The common reasons exist from the start (zero), so rates and alerts see a series at once.
+  // The common series exist from the start (zero), so rates and alerts see them at once.
+  auto accepted = stats.accepted;
+  for (const char* p : {"rtmp"}) accepted.emplace(std::pair<std::string, std::string>{"publish", p}, 0);
+  for (const char* p : {"rtmp", "flv", "hls"}) accepted.emplace(std::pair<std::string, std::string>{"play", p}, 0);
+  for (const auto& [key, n] : accepted) {
+    if (key.first == "publish")
+      e->Counter("livecdn_publish_accepted_total", "Publishes accepted, by protocol", {{"protocol", key.second}}, double(n));
+    else
+      e->Counter("livecdn_play_accepted_total", "Plays accepted, by protocol (HLS: viewer sessions)",
+                 {{"protocol", key.second}}, double(n));
+  }
   auto rejections = stats.rejections;
-  for (const char* r : {"unknown_domain", "stream_not_found", "stream_busy", "publish_denied", "play_denied"})
-    rejections.emplace(r, 0);
-  for (const auto& [reason, n] : rejections)
-    e->Counter("livecdn_auth_rejections_total", "Connections, publishes and plays refused, by reason",
-               {{"reason", reason}}, double(n));
+  for (const auto& [action, reason] : {std::pair{"connect", "unknown_domain"}, std::pair{"play", "unknown_domain"},
+                                       std::pair{"play", "stream_not_found"}, std::pair{"publish", "stream_busy"}})
+    rejections.emplace(std::pair<std::string, std::string>{action, reason}, 0);
+  for (const auto& [key, n] : rejections)
+    e->Counter("livecdn_auth_rejections_total", "Connections, publishes and plays refused, by action and reason",
+               {{"action", key.first}, {"reason", key.second}}, double(n));
   for (const auto& [key, n] : stats.upstream)
     e->Counter("livecdn_upstream_requests_total", "Upstream relays and pulls, by kind and result",
                {{"kind", key.first}, {"result", key.second}}, double(n));

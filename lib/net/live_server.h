@@ -144,12 +144,12 @@ struct LiveStats {
   int64_t players = 0;
   uint64_t rtmp_bytes_in = 0, rtmp_bytes_out = 0, flv_bytes_out = 0;
   uint64_t hls_bytes_out = 0;  // HLS responses (no session: CountHlsOut)
-  std::map<std::string, uint64_t> rejections;  // reason -> count
+  std::map<std::pair<std::string, std::string>, uint64_t> rejections;  // (action, reason) -> count
   std::map<std::string, uint64_t> closes;      // close reason class -> count
   std::map<std::pair<std::string, std::string>, uint64_t> upstream;  // (kind, result) -> count
   std::map<std::pair<std::string, std::string>, uint64_t> cache;     // (tier, result) -> count
   std::map<std::string, uint64_t> cache_bytes;  // tier (memory, disk, stale, upstream) -> object bytes served
-  uint64_t publish_accepted = 0, play_accepted = 0;
+  std::map<std::pair<std::string, std::string>, uint64_t> accepted;  // (publish|play, protocol) -> count
   uint64_t slow_viewer_skips = 0, slow_viewer_kicks = 0;
   uint64_t slow_viewer_dropped = 0;  // media frames slow viewers' queues dropped
   // first-frame latency histogram buckets (ms upper bounds) per protocol
@@ -159,7 +159,9 @@ struct LiveStats {
   // (protocol, domain) -> bytes; at most kMaxDomains domains, the rest under "_other".
   std::map<std::pair<std::string, std::string>, uint64_t> domain_bytes_out, domain_bytes_in;
   static constexpr size_t kMaxDomains = 200;
-  void Reject(const std::string& reason) { ++rejections[reason]; }
+  // `action`: connect, publish or play; `reason`: the log word (unknown_domain, bad_hash, ...).
+  void Reject(const std::string& action, const std::string& reason) { ++rejections[{action, reason}]; }
+  void Accept(const std::string& action, const std::string& protocol) { ++accepted[{action, protocol}]; }
   // The counter a session adds to (stable for the node's life). Starts `session` now.
   // Bytes of one response with no session (HLS): into hls_bytes_out and the domain's total.
   void CountHlsOut(const std::string& domain, uint64_t n);

@@ -21,7 +21,7 @@ RtmpConnection::RtmpConnection(RtmpServer* server, std::unique_ptr<TcpConnection
       queue_(server->options_.play_queue_bytes),
       wait_timer_(server->loop_, [this] {
         if (stream_ && !stream_->has_publisher() && !playing_) {
-          server_->stats_->Reject("stream_not_found");
+          server_->stats_->Reject("play", "stream_not_found");
           LOG(INFO) << "rtmp " << name_ << ": stream not found after " << server_->options_.play_wait_ms << " ms";
           session_.RejectPlay("NetStream.Play.StreamNotFound", "stream not found");
           Close("stream not found");
@@ -108,7 +108,7 @@ void RtmpConnection::OnConnect(const rtmp::ConnectInfo& info) {
   base::Status st = server_->policy_->AdmitConnect(info);
   if (!st.ok()) {
     LOG(WARN) << "rtmp " << name_ << ": connect rejected: " << st.message();
-    server_->stats_->Reject(st.code() == base::Status::Code::kNotFound ? "unknown_domain" : "connect_denied");
+    server_->stats_->Reject("connect", st.code() == base::Status::Code::kNotFound ? "unknown_domain" : "connect_denied");
     session_.RejectConnect(st.message());
     Close("connect rejected");
     return;
@@ -122,7 +122,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   Admission key = server_->policy_->AdmitPublish(info, req);
   if (!key.ok()) {
     LOG(WARN) << "rtmp " << name_ << ": publish rejected (" << key.reason << "): " << key.status.message();
-    server_->stats_->Reject(key.reason);
+    server_->stats_->Reject("publish", key.reason);
     session_.RejectPublish("NetStream.Publish.BadName", key.reason + ": " + key.status.message());
     Close("publish rejected");
     return;
@@ -131,7 +131,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   auto s = server_->hub_->Publish(key.key, id, base::MonoMs(), [this](uint64_t old) { server_->KickPublisher(old); });
   if (!s.ok()) {
     LOG(WARN) << "rtmp " << name_ << ": publish rejected: " << s.status().message();
-    server_->stats_->Reject("stream_busy");
+    server_->stats_->Reject("publish", "stream_busy");
     session_.RejectPublish("NetStream.Publish.BadName", s.status().message());
     Close("publish rejected: stream busy");
     return;
@@ -139,7 +139,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   stream_ = *s;
   publisher_id_ = id;
   ++server_->stats_->publishers;
-  ++server_->stats_->publish_accepted;
+  server_->stats_->Accept("publish", "rtmp");
   server_->stats_->StartSession(&usage_, Session::Kind::kPublish, "rtmp", info.vhost, key.key, tcp_->peer());
   tcp_->SetReadTimeout(server_->options_.publish_idle_ms);
   LOG(INFO) << "rtmp " << name_ << ": publishing " << key.key.ToString();
@@ -160,7 +160,7 @@ void RtmpConnection::OnPlay(const rtmp::StreamRequest& req) {
   Admission key = server_->policy_->AdmitPlay(play);
   if (!key.ok()) {
     LOG(WARN) << "rtmp " << name_ << ": play rejected (" << key.reason << "): " << key.status.message();
-    server_->stats_->Reject(key.reason);
+    server_->stats_->Reject("play", key.reason);
     session_.RejectPlay("NetStream.Play.Failed", key.reason + ": " + key.status.message());
     Close("play rejected");
     return;
@@ -199,7 +199,7 @@ void RtmpConnection::OnStreamStart() {
   playing_ = true;
   last_progress_ms_ = base::MonoMs();
   ++server_->stats_->players;
-  ++server_->stats_->play_accepted;
+  if (!relay_) server_->stats_->Accept("play", "rtmp");
   if (stream_) {
     server_->stats_->StartSession(&usage_, Session::Kind::kPlay, "rtmp", session_.connect_info().vhost, stream_->key(),
                                   tcp_->peer());

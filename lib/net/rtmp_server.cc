@@ -27,7 +27,7 @@ void RtmpServer::OnAccept(int fd, const sockaddr* addr) {
   std::string peer = SockaddrToString(addr);
   if (!options_.budget->TryAcquire()) {
     LOG(WARN) << "rtmp " << peer << ": refused, max_connections " << options_.budget->max() << " reached";
-    stats_->Reject("max_connections");
+    stats_->Reject("connect", "max_connections");
     ::close(fd);
     return;
   }

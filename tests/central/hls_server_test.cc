@@ -175,13 +175,13 @@ TEST_CASE("HLS over HTTP: playlist, segments, ranges, auth, end") {
     const std::string bare = seg_path.substr(0, seg_path.find('?'));
     r = f.Do("GET", bare + "?vhost=pull.test");
     CHECK(r.status == 403);
-    CHECK(f.stats.rejections.count("missing") == 1);
+    CHECK(f.stats.rejections.count({"play", "missing"}) == 1);
     r = f.Do("GET", "/live/room.m3u8?vhost=pull.test&" + Token("/live/other.m3u8"));
     CHECK(r.status == 403);
-    CHECK(f.stats.rejections.count("bad_hash") == 1);
+    CHECK(f.stats.rejections.count({"play", "bad_hash"}) == 1);
     r = f.Do("GET", "/live/room.m3u8?vhost=nowhere.test");
     CHECK(r.status == 404);
-    CHECK(f.stats.rejections.count("unknown_domain") == 1);
+    CHECK(f.stats.rejections.count({"play", "unknown_domain"}) == 1);
   }
 
   SUBCASE("not found, bad method") {

@@ -137,9 +137,14 @@ def main():
         # Metrics count each reason.
         with urllib.request.urlopen(f"http://127.0.0.1:{c.admin_port}/metrics", timeout=5) as resp:
             metrics = resp.read().decode()
-        counts = {m.group(1): float(m.group(2)) for m in
-                  re.finditer(r'^livecdn_auth_rejections_total\{reason="([a-z_]+)"\} ([0-9.e+]+)$', metrics, re.M)}
-        print("rejections:", counts, flush=True)
+        by_action = {(m.group(1), m.group(2)): float(m.group(3)) for m in re.finditer(
+            r'^livecdn_auth_rejections_total\{action="([a-z]+)",reason="([a-z_]+)"\} ([0-9.e+]+)$', metrics, re.M)}
+        counts = {}
+        for (_, reason), n in by_action.items():
+            counts[reason] = counts.get(reason, 0) + n
+        print("rejections:", by_action, flush=True)
+        check(by_action.get(("publish", "missing"), 0) >= 1 and by_action.get(("play", "missing"), 0) >= 1,
+              "rejections say whether a publish or a play was refused (action label)")
         for reason, at_least in (("missing", 3), ("bad_hash", 5), ("expired", 3), ("malformed", 1), ("wrong_type", 1),
                                  ("unknown_domain", 1)):
             check(counts.get(reason, 0) >= at_least, f"livecdn_auth_rejections_total{{reason=\"{reason}\"}} >= {at_least}")
