@@ -80,13 +80,18 @@ class HttpExchange::DirectStream : private SocketWriter::Owner {
   size_t pending() const { return writer_->pending(); }
 
   // The exchange ends the response (or is going away): hand the connection back to evhttp to
-  // finish it once our output has drained (bounded: 5 s).
-  void End() {
+  // finish it once our output has drained (bounded: 5 s). Nobody else owns this meanwhile: if
+  // evhttp frees the connection first (server shutdown), its close callback abandons us.
+  void End(struct evhttp_connection* conn) {
     ex_ = nullptr;
     ending_ = true;
+    conn_ = conn;
+    if (conn_) evhttp_connection_set_closecb(conn_, &DirectStream::OnConnFreed, this);
     writer_->SetDeadline(5000);
     writer_->Flush();  // may hand back and delete this at once
   }
+
+  static void OnConnFreed(struct evhttp_connection*, void* arg) { static_cast<DirectStream*>(arg)->Abandon(); }
 
   // evhttp is freeing the connection (server shutdown): stop touching it.
   void Abandon() {
@@ -126,6 +131,7 @@ class HttpExchange::DirectStream : private SocketWriter::Owner {
     auto cb = event_cb_;
     void* arg = cb_arg_;
     struct evhttp_request* orphan = ending_ ? req_ : nullptr;
+    if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);  // we are gone by then
     bufferevent_setcb(bev, read_cb_, write_cb_, event_cb_, cb_arg_);
     if (ex_) ex_->direct_ = nullptr;
     delete this;
@@ -134,6 +140,7 @@ class HttpExchange::DirectStream : private SocketWriter::Owner {
   }
 
   void HandBack() {
+    if (conn_) evhttp_connection_set_closecb(conn_, nullptr, nullptr);
     bufferevent_setcb(bev_, read_cb_, write_cb_, event_cb_, cb_arg_);
     struct evhttp_request* req = req_;
     delete this;
@@ -145,6 +152,7 @@ class HttpExchange::DirectStream : private SocketWriter::Owner {
   struct bufferevent* bev_;
   bool chunked_;
   bool ending_ = false;
+  struct evhttp_connection* conn_ = nullptr;  // set once ending
   bufferevent_data_cb read_cb_ = nullptr, write_cb_ = nullptr;
   bufferevent_event_cb event_cb_ = nullptr;
   void* cb_arg_ = nullptr;
@@ -354,7 +362,7 @@ void HttpExchange::EndStream() {
   if (direct_) {
     DirectStream* d = direct_;
     direct_ = nullptr;
-    d->End();  // evhttp_send_reply_end once our output drained
+    d->End(conn_);  // evhttp_send_reply_end once our output drained
     return;
   }
   evhttp_send_reply_end(req_);
