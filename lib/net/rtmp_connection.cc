@@ -47,7 +47,9 @@ void RtmpConnection::Detach() {
   live::Stream* s = stream_;
   stream_ = nullptr;
   if (publisher_id_) {
-    server_->hub_->Unpublish(s, publisher_id_, base::MonoMs());
+    // By key, not by `s`: an operator's kick ends the stream (the hub may free it) before it
+    // closes the publisher's connection.
+    if (live::Stream* cur = server_->hub_->Find(publish_key_)) server_->hub_->Unpublish(cur, publisher_id_, base::MonoMs());
     --server_->stats_->publishers;
   } else {
     if (playing_) --server_->stats_->players;
@@ -138,6 +140,7 @@ void RtmpConnection::OnPublish(const rtmp::StreamRequest& req) {
   }
   stream_ = *s;
   publisher_id_ = id;
+  publish_key_ = key.key;
   ++server_->stats_->publishers;
   server_->stats_->Accept("publish", "rtmp");
   server_->stats_->StartSession(&usage_, Session::Kind::kPublish, "rtmp", info.vhost, key.key, tcp_->peer());

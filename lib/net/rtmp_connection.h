@@ -53,6 +53,7 @@ class RtmpConnection : public TcpConnection::Delegate, public rtmp::ServerSessio
   rtmp::ServerSession session_;
   live::Stream* stream_ = nullptr;
   uint64_t publisher_id_ = 0;
+  live::StreamKey publish_key_;  // the stream published to
   bool playing_ = false;
   bool relay_ = false;
   bool closed_ = false;
