@@ -235,7 +235,9 @@ void RtmpConnection::OnPacket(const live::PacketPtr& packet) {
 }
 
 void RtmpConnection::SchedulePump() {
-  const int64_t window = server_->options_.merge_window_ms;
+  // An edge's pull is one connection per stream and edge: batching saves little there, and its
+  // delay would add to the edge's own window for every viewer behind it.
+  const int64_t window = relay_ ? 0 : server_->options_.merge_window_ms;
   if (window <= 0 || !counted_first_frame_) {
     Pump();
   } else if (!flush_timer_.pending()) {
