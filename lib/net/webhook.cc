@@ -55,10 +55,10 @@ Webhooks::Webhooks(EventLoop* loop, WebhookConfig config, std::string node_id)
       }),
       drain_timer_(loop, [this] {
         if (!drained_) return;
-        size_t left = in_flight_events_.size();
+        size_t left = in_flight_.size();
         for (const auto& d : ready_) Count(d.event, "abandoned");
         for (const auto& [due, d] : waiting_) Count(d.event, "abandoned");
-        for (const auto& [n, event] : in_flight_events_) Count(event, "abandoned");
+        for (const auto& [n, event] : in_flight_) Count(event, "abandoned");
         left += queued();
         LOG(WARN) << "webhooks: " << left << " deliveries abandoned at shutdown (hooks.drain " << config_.drain_ms
                   << " ms)";
@@ -110,7 +110,7 @@ void Webhooks::EmitSessionEnded(const Session& s) {
 }
 
 void Webhooks::Pump() {
-  while (in_flight_ < config_.concurrency && !ready_.empty()) {
+  while (static_cast<int64_t>(in_flight_.size()) < config_.concurrency && !ready_.empty()) {
     Delivery d = std::move(ready_.front());
     ready_.pop_front();
     Send(std::move(d));
@@ -118,7 +118,6 @@ void Webhooks::Pump() {
 }
 
 void Webhooks::Send(Delivery d) {
-  ++in_flight_;
   ++d.attempt;
   const std::string ts = std::to_string(base::WallSeconds());
   HttpClient::RequestHeaders h{{"Content-Type", "application/json"},
@@ -129,11 +128,10 @@ void Webhooks::Send(Delivery d) {
     h.emplace_back("X-LiveCDN-Signature", "sha256=" + base::HexEncode(base::HmacSha256(config_.secret, ts + "." + d.body)));
   const std::string url = d.url, body = d.body;
   const uint64_t n = ++next_request_;
-  in_flight_events_[n] = d.event;
+  in_flight_[n] = d.event;
   auto shared = std::make_shared<Delivery>(std::move(d));
   client_.Request("POST", url, h, body, config_.timeout_ms, [this, shared, n](const HttpResponse& r) {
-    --in_flight_;
-    in_flight_events_.erase(n);
+    in_flight_.erase(n);
     Done(std::move(*shared), r);
   });
 }
@@ -161,8 +159,8 @@ void Webhooks::Done(Delivery d, const HttpResponse& r) {
 void Webhooks::Drain(std::function<void()> done) {
   if (drained_) return;
   drained_ = std::move(done);
-  if (queued() + in_flight_ > 0) {
-    LOG(INFO) << "webhooks: delivering " << queued() + in_flight_ << " queued event(s) before exit (at most "
+  if (queued() + in_flight_.size() > 0) {
+    LOG(INFO) << "webhooks: delivering " << queued() + in_flight_.size() << " queued event(s) before exit (at most "
               << config_.drain_ms << " ms)";
   }
   drain_timer_.Start(config_.drain_ms);
@@ -170,7 +168,7 @@ void Webhooks::Drain(std::function<void()> done) {
 }
 
 void Webhooks::CheckDrained() {
-  if (!drained_ || queued() > 0 || in_flight_ > 0) return;
+  if (!drained_ || queued() > 0 || !in_flight_.empty()) return;
   drain_timer_.Cancel();
   auto done = std::move(drained_);
   drained_ = nullptr;
@@ -189,7 +187,7 @@ void Webhooks::AddMetrics(metrics::Exposition* e) const {
   for (const auto& [k, n] : results_)
     e->Counter("livecdn_webhook_requests_total", kHelp, {{"event", k.first}, {"result", k.second}}, double(n));
   e->Gauge("livecdn_webhook_queue", "Webhook deliveries waiting (ready or backing off)", {}, double(queued()));
-  e->Gauge("livecdn_webhook_in_flight", "Webhook requests in flight", {}, double(in_flight_));
+  e->Gauge("livecdn_webhook_in_flight", "Webhook requests in flight", {}, double(in_flight_.size()));
 }
 
 }  // namespace cdn::net

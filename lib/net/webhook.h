@@ -87,9 +87,8 @@ class Webhooks {
   Timer retry_timer_;
   Timer drain_timer_;
   std::function<void()> drained_;  // set while draining
-  std::map<uint64_t, std::string> in_flight_events_;  // request number -> event, for the abandoned count
+  std::map<uint64_t, std::string> in_flight_;  // request number -> event
   uint64_t next_request_ = 0;
-  int64_t in_flight_ = 0;
   uint64_t next_id_ = 0;
   std::map<std::pair<std::string, std::string>, uint64_t> results_;  // (event, result) -> count
 };
